@@ -1,0 +1,276 @@
+package org.modelhub.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.modelhub.store.catalog.Catalog;
+import org.modelhub.store.catalog.ModelInfo;
+import org.modelhub.store.catalog.TensorEntry;
+import org.modelhub.store.catalog.VersionInfo;
+import org.modelhub.store.model.ModelContent;
+import org.modelhub.store.model.Network;
+import org.modelhub.store.model.Tensor;
+import org.modelhub.store.object.Compression;
+import org.modelhub.store.object.FileObjectStore;
+import org.modelhub.store.object.MemoryObjectStore;
+import org.modelhub.store.object.ObjectStore;
+import org.modelhub.store.object.TensorStore;
+
+/**
+ * A ModelHub repository: the H2 catalog, the tensor objects and the blobs of one folder (or
+ * of memory, for {@code jdbc:modelhub:mem:} and tests). Entry point of the store.
+ *
+ * <pre>
+ * repo/
+ *   modelhub.properties   format version, settings
+ *   catalog.mv.db         H2 catalog
+ *   objects/ab/cdef...    Arrow IPC tensor files, named by the sha256 of their bytes
+ *   blobs/ab/cdef...      associated files
+ *   tmp/                  writes in progress (renamed into place when whole)
+ * </pre>
+ */
+public final class Repository implements AutoCloseable {
+  /** The folder name {@code dlv init} creates and discovery looks for. */
+  public static final String DIR_NAME = ".dlv";
+  public static final String PROPERTIES = "modelhub.properties";
+  public static final int FORMAT_VERSION = 1;
+
+  private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+  private static final Pattern REF = Pattern.compile("(.+)@(\\d+|latest)");
+  private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{4,64}");
+
+  private final Path root;
+  private final Catalog catalog;
+  private final TensorStore tensors;
+  private final ObjectStore blobs;
+
+  private Repository(Path root, Catalog catalog, TensorStore tensors, ObjectStore blobs) {
+    this.root = root;
+    this.catalog = requireNonNull(catalog, "catalog");
+    this.tensors = requireNonNull(tensors, "tensors");
+    this.blobs = requireNonNull(blobs, "blobs");
+  }
+
+  /** Makes {@code dir} a new repository; fails if it already is one. */
+  public static Repository init(Path dir) {
+    Path d = dir.toAbsolutePath().normalize();
+    if (Files.exists(d.resolve(PROPERTIES))) {
+      throw new ModelHubException("a repository already exists in " + d);
+    }
+    try {
+      Files.createDirectories(d);
+      Properties p = new Properties();
+      p.setProperty("format.version", Integer.toString(FORMAT_VERSION));
+      p.setProperty("store.compression", Compression.NONE.label());
+      try (OutputStream out = Files.newOutputStream(d.resolve(PROPERTIES))) {
+        p.store(out, "ModelHub repository");
+      }
+    } catch (IOException e) {
+      throw new ModelHubException("cannot create a repository in " + d + ": " + e.getMessage(),
+          e);
+    }
+    return open(d);
+  }
+
+  /** Opens the repository in {@code dir}. */
+  public static Repository open(Path dir) {
+    Path d = dir.toAbsolutePath().normalize();
+    Path props = d.resolve(PROPERTIES);
+    if (!Files.isRegularFile(props)) {
+      throw new ModelHubException("not a ModelHub repository: " + d
+          + " (no " + PROPERTIES + "; create one with 'dlv init')");
+    }
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(props)) {
+      p.load(in);
+    } catch (IOException e) {
+      throw new ModelHubException("cannot read " + props + ": " + e.getMessage(), e);
+    }
+    int format = Integer.parseInt(p.getProperty("format.version", "0").trim());
+    if (format != FORMAT_VERSION) {
+      throw new ModelHubException(props + ": repository format " + format
+          + " is not supported (this dlv reads format " + FORMAT_VERSION + ")");
+    }
+    Compression compression = Compression.parse(p.getProperty("store.compression", "none"));
+    try {
+      Path tmp = d.resolve("tmp");
+      TensorStore tensors = new TensorStore(
+          new FileObjectStore(d.resolve("objects"), tmp), compression);
+      ObjectStore blobs = new FileObjectStore(d.resolve("blobs"), tmp);
+      Catalog catalog = Catalog.open("jdbc:h2:file:" + d.resolve("catalog")
+          + ";DB_CLOSE_ON_EXIT=FALSE");
+      return new Repository(d, catalog, tensors, blobs);
+    } catch (IOException e) {
+      throw new ModelHubException("cannot open repository " + d + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** An in-memory repository named {@code name}, for tests and {@code jdbc:modelhub:mem:}. */
+  public static Repository memory(String name) {
+    Catalog catalog = Catalog.open("jdbc:h2:mem:modelhub-" + name + ";DB_CLOSE_DELAY=-1");
+    return new Repository(null, catalog,
+        new TensorStore(new MemoryObjectStore(), Compression.NONE), new MemoryObjectStore());
+  }
+
+  /**
+   * Finds the repository for a command run in {@code start}: a folder holding
+   * {@code modelhub.properties}, or its {@code .dlv} subfolder, here or in a parent.
+   */
+  public static Optional<Path> discover(Path start) {
+    for (Path d = start.toAbsolutePath().normalize(); d != null; d = d.getParent()) {
+      if (Files.isRegularFile(d.resolve(DIR_NAME).resolve(PROPERTIES))) {
+        return Optional.of(d.resolve(DIR_NAME));
+      }
+      if (Files.isRegularFile(d.resolve(PROPERTIES))) {
+        return Optional.of(d);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The folder, or empty for an in-memory repository. */
+  public Optional<Path> root() {
+    return Optional.ofNullable(root);
+  }
+
+  public Catalog catalog() {
+    return catalog;
+  }
+
+  public TensorStore tensorStore() {
+    return tensors;
+  }
+
+  public ObjectStore blobs() {
+    return blobs;
+  }
+
+  /** Checks a model name: letters, digits, {@code .}, {@code _}, {@code -}. */
+  public static String checkModelName(String name) {
+    if (!MODEL_NAME.matcher(name).matches()) {
+      throw new ModelHubException("invalid model name '" + name + "': use letters, digits, '.',"
+          + " '_' and '-', starting with a letter or digit");
+    }
+    return name;
+  }
+
+  /** Turns a free-form network name into a model name ({@code "LeNet 5"} -> {@code lenet-5}). */
+  public static String modelNameFor(String networkName) {
+    String s = networkName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-")
+        .replaceAll("^[^a-z0-9]+", "").replaceAll("-+$", "");
+    return s.isEmpty() ? "model" : s.length() > 200 ? s.substring(0, 200) : s;
+  }
+
+  /**
+   * Resolves a version reference: {@code model@N}, {@code model@latest}, a bare model name
+   * (its latest version) or a unique prefix (4+ hex digits) of a content id.
+   */
+  public VersionInfo resolve(String ref) {
+    String r = ref.trim();
+    Matcher m = REF.matcher(r);
+    if (m.matches()) {
+      String model = m.group(1);
+      ModelInfo info = catalog.model(model).orElseThrow(() -> new ModelHubException(
+          "unknown version '" + r + "': no model named '" + model + "'"));
+      int n = m.group(2).equals("latest") ? info.latestVersion() : Integer.parseInt(m.group(2));
+      return catalog.version(model, n).orElseThrow(() -> new ModelHubException(
+          "unknown version '" + r + "': model '" + model + "' has versions 1.."
+              + info.latestVersion()));
+    }
+    Optional<ModelInfo> model = catalog.model(r);
+    if (model.isPresent()) {
+      return catalog.version(r, model.get().latestVersion()).orElseThrow();
+    }
+    if (HEX.matcher(r).matches()) {
+      List<VersionInfo> found = catalog.versionsByIdPrefix(r);
+      if (found.size() == 1) {
+        return found.get(0);
+      }
+      if (found.size() > 1) {
+        List<String> names = new ArrayList<>();
+        found.forEach(v -> names.add(v.shortId() + " (" + v.label() + ")"));
+        throw new ModelHubException("ambiguous version '" + r + "': matches "
+            + String.join(", ", names));
+      }
+    }
+    throw new ModelHubException("unknown version '" + r + "': expected model@N, a model name"
+        + " or a content id prefix");
+  }
+
+  /** The network of a version. */
+  public Network network(VersionInfo v) {
+    return catalog.network(v.id());
+  }
+
+  /** One tensor of a version, read and verified. */
+  public Tensor tensor(VersionInfo v, TensorEntry e) {
+    return tensors.get(e.object(), e.name(), e.dtype(), e.shape(), v.label() + " " + e.name());
+  }
+
+  /** Everything of a version: network, verified tensors, hyperparameters and metrics. */
+  public ModelContent content(VersionInfo v, Progress progress) {
+    List<TensorEntry> entries = catalog.tensors(v.id());
+    progress.begin("reading " + v.label(), entries.stream()
+        .mapToLong(e -> e.object().rawBytes()).sum());
+    List<Tensor> list = new ArrayList<>();
+    for (TensorEntry e : entries) {
+      list.add(tensor(v, e));
+      progress.advance(e.object().rawBytes());
+    }
+    progress.end();
+    return new ModelContent(network(v), list, catalog.hyperparams(v.id()),
+        catalog.metrics(v.id()));
+  }
+
+  /** The model {@code commit} uses when none is named: the last one committed or copied. */
+  public Optional<String> headModel() {
+    return catalog.setting("head.model");
+  }
+
+  void setHeadModel(String model) {
+    catalog.putSetting("head.model", model);
+  }
+
+  /** Starts describing a new version. */
+  public Commit newCommit() {
+    return new Commit(this);
+  }
+
+  /** The staging area of {@code dlv add}. */
+  public Stage stage() {
+    return new Stage(this);
+  }
+
+  /** Reads blob {@code sha256} fully. */
+  public byte[] blob(String sha256) {
+    try (var ch = blobs.open(sha256)) {
+      var buf = java.nio.ByteBuffer.allocate(Math.toIntExact(ch.size()));
+      while (buf.hasRemaining() && ch.read(buf) >= 0) {
+        // keep reading
+      }
+      return buf.array();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override public void close() {
+    try {
+      catalog.close();
+    } finally {
+      tensors.close();
+    }
+  }
+}

@@ -1,0 +1,446 @@
+package org.modelhub.store.catalog;
+
+import static java.util.Objects.requireNonNull;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.modelhub.store.ModelHubException;
+import org.modelhub.store.format.FileRole;
+import org.modelhub.store.model.DType;
+import org.modelhub.store.model.Layer;
+import org.modelhub.store.model.Metric;
+import org.modelhub.store.model.Network;
+import org.modelhub.store.model.NetworkJson;
+import org.modelhub.store.model.Tensor;
+import org.modelhub.store.object.ObjectInfo;
+
+/**
+ * The H2 catalog of a repository and the queries the store runs on it. One connection, one
+ * writer: a commit is a single transaction, so a version is either wholly visible or not at
+ * all.
+ */
+public final class Catalog implements AutoCloseable {
+  private static final String VERSION_COLUMNS = "ID, MODEL, VERSION, CREATED, AUTHOR, MESSAGE,"
+      + " FORMAT, NETWORK_NAME, NUM_LAYERS, NUM_PARAMS, RAW_BYTES, STORED_BYTES";
+  private static final String OBJECT_COLUMNS =
+      "SHA256, OBJECT_ID, ENCODING, COMPRESSION, BASE, RAW_BYTES, STORED_BYTES";
+
+  private final Connection conn;
+  private final String url;
+
+  private Catalog(Connection conn, String url) {
+    this.conn = requireNonNull(conn, "conn");
+    this.url = url;
+  }
+
+  /** Opens (creating if needed) the catalog at an H2 URL and brings its tables up to date. */
+  public static Catalog open(String url) {
+    try {
+      Connection c = DriverManager.getConnection(url, "sa", "");
+      try (Statement s = c.createStatement()) {
+        for (String ddl : CatalogSchema.DDL) {
+          s.execute(ddl);
+        }
+      }
+      Catalog catalog = new Catalog(c, url);
+      if (catalog.setting("catalog.version").isEmpty()) {
+        catalog.putSetting("catalog.version", Integer.toString(CatalogSchema.VERSION));
+      }
+      return catalog;
+    } catch (SQLException e) {
+      if (e.getErrorCode() == 90020) {
+        throw new ModelHubException("the repository catalog is in use by another process ("
+            + url + "); only one writer at a time", e);
+      }
+      throw new ModelHubException("cannot open the catalog " + url + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The JDBC URL this catalog was opened with. */
+  public String url() {
+    return url;
+  }
+
+  /** The live connection, for read-only SQL by the layers above. */
+  public Connection connection() {
+    return conn;
+  }
+
+  // ---- settings ------------------------------------------------------------------------
+
+  public Optional<String> setting(String name) {
+    return queryOne("SELECT VAL FROM SETTINGS WHERE NAME = ?", rs -> rs.getString(1), name);
+  }
+
+  public void putSetting(String name, String value) {
+    update("MERGE INTO SETTINGS (NAME, VAL) KEY (NAME) VALUES (?, ?)", name, value);
+  }
+
+  // ---- models and versions -------------------------------------------------------------
+
+  public List<ModelInfo> models() {
+    return query("SELECT NAME, CREATED, LATEST_VERSION, VERSION_COUNT FROM MODELS ORDER BY NAME",
+        Catalog::model);
+  }
+
+  public Optional<ModelInfo> model(String name) {
+    return queryOne("SELECT NAME, CREATED, LATEST_VERSION, VERSION_COUNT FROM MODELS"
+        + " WHERE NAME = ?", Catalog::model, name);
+  }
+
+  public List<VersionInfo> versions(String model) {
+    return query("SELECT " + VERSION_COLUMNS + " FROM VERSIONS WHERE MODEL = ? ORDER BY VERSION",
+        Catalog::version, model);
+  }
+
+  public List<VersionInfo> allVersions() {
+    return query("SELECT " + VERSION_COLUMNS + " FROM VERSIONS ORDER BY MODEL, VERSION",
+        Catalog::version);
+  }
+
+  public Optional<VersionInfo> version(String id) {
+    return queryOne("SELECT " + VERSION_COLUMNS + " FROM VERSIONS WHERE ID = ?",
+        Catalog::version, id);
+  }
+
+  public Optional<VersionInfo> version(String model, int number) {
+    return queryOne("SELECT " + VERSION_COLUMNS + " FROM VERSIONS WHERE MODEL = ? AND VERSION = ?",
+        Catalog::version, model, number);
+  }
+
+  /** Versions whose content id starts with {@code prefix} (at most a few). */
+  public List<VersionInfo> versionsByIdPrefix(String prefix) {
+    return query("SELECT " + VERSION_COLUMNS + " FROM VERSIONS WHERE ID LIKE ? ORDER BY ID"
+        + " FETCH FIRST 10 ROWS ONLY", Catalog::version,
+        prefix.toLowerCase(Locale.ROOT) + "%");
+  }
+
+  public List<LineageEdge> parents(String id) {
+    return query("SELECT PARENT_ID, CHILD_ID, KIND, ORDINAL FROM LINEAGE WHERE CHILD_ID = ?"
+        + " ORDER BY ORDINAL", Catalog::edge, id);
+  }
+
+  public List<LineageEdge> children(String id) {
+    return query("SELECT PARENT_ID, CHILD_ID, KIND, ORDINAL FROM LINEAGE WHERE PARENT_ID = ?"
+        + " ORDER BY CHILD_ID", Catalog::edge, id);
+  }
+
+  public List<LineageEdge> lineage() {
+    return query("SELECT PARENT_ID, CHILD_ID, KIND, ORDINAL FROM LINEAGE", Catalog::edge);
+  }
+
+  // ---- network, tensors, metadata ------------------------------------------------------
+
+  /** Rebuilds the network of a version from LAYERS, EDGES and the version's attributes. */
+  public Network network(String versionId) {
+    Map<String, List<String>> inputs = new HashMap<>();
+    for (String[] e : query("SELECT DST, SRC FROM EDGES WHERE VERSION_ID = ? ORDER BY DST, SLOT",
+        rs -> new String[] {rs.getString(1), rs.getString(2)}, versionId)) {
+      inputs.computeIfAbsent(e[0], k -> new ArrayList<>()).add(e[1]);
+    }
+    List<Layer> layers = query("SELECT NAME, TYPE, ATTRS FROM LAYERS WHERE VERSION_ID = ?"
+        + " ORDER BY ORDINAL", rs -> new Layer(rs.getString(1), rs.getString(2),
+            NetworkJson.parseAttrs(rs.getString(3)),
+            inputs.getOrDefault(rs.getString(1), List.of())), versionId);
+    String[] head = queryOne("SELECT NETWORK_NAME, NETWORK_ATTRS FROM VERSIONS WHERE ID = ?",
+        rs -> new String[] {rs.getString(1), rs.getString(2)}, versionId)
+        .orElseThrow(() -> new ModelHubException("unknown version id " + versionId));
+    return new Network(head[0], layers, NetworkJson.parseAttrs(head[1]));
+  }
+
+  public List<TensorEntry> tensors(String versionId) {
+    return query("SELECT t.NAME, t.ORDINAL, t.SHAPE, t.DTYPE, t.NUM_VALUES, "
+        + prefixed("o.", OBJECT_COLUMNS) + " FROM TENSOR_ENTRIES t JOIN OBJECTS o"
+        + " ON t.SHA256 = o.SHA256 WHERE t.VERSION_ID = ? ORDER BY t.ORDINAL",
+        Catalog::tensor, versionId);
+  }
+
+  public Optional<TensorEntry> tensor(String versionId, String name) {
+    return queryOne("SELECT t.NAME, t.ORDINAL, t.SHAPE, t.DTYPE, t.NUM_VALUES, "
+        + prefixed("o.", OBJECT_COLUMNS) + " FROM TENSOR_ENTRIES t JOIN OBJECTS o"
+        + " ON t.SHA256 = o.SHA256 WHERE t.VERSION_ID = ? AND t.NAME = ?",
+        Catalog::tensor, versionId, name);
+  }
+
+  public Optional<ObjectInfo> object(String sha256) {
+    return queryOne("SELECT " + OBJECT_COLUMNS + " FROM OBJECTS WHERE SHA256 = ?",
+        rs -> object(rs, 1), sha256);
+  }
+
+  public List<ObjectInfo> objects() {
+    return query("SELECT " + OBJECT_COLUMNS + " FROM OBJECTS ORDER BY SHA256",
+        rs -> object(rs, 1));
+  }
+
+  public Map<String, String> hyperparams(String versionId) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String[] r : query("SELECT NAME, VAL FROM HYPERPARAMS WHERE VERSION_ID = ? ORDER BY NAME",
+        rs -> new String[] {rs.getString(1), rs.getString(2)}, versionId)) {
+      m.put(r[0], r[1]);
+    }
+    return m;
+  }
+
+  public List<Metric> metrics(String versionId) {
+    return query("SELECT NAME, STEP, VAL FROM METRICS WHERE VERSION_ID = ? ORDER BY NAME, STEP",
+        rs -> new Metric(rs.getString(1), rs.getLong(2), rs.getDouble(3)), versionId);
+  }
+
+  public List<FileEntry> files(String versionId) {
+    return query("SELECT PATH, SIZE, SHA256 FROM FILES WHERE VERSION_ID = ? ORDER BY PATH",
+        rs -> new FileEntry(rs.getString(1), rs.getLong(2), rs.getString(3)), versionId);
+  }
+
+  /** Every blob id the catalog refers to. */
+  public List<String> blobIds() {
+    return query("SELECT DISTINCT SHA256 FROM FILES ORDER BY SHA256", rs -> rs.getString(1));
+  }
+
+  // ---- the stage -----------------------------------------------------------------------
+
+  public List<StagedFile> staged() {
+    return query("SELECT PATH, ROLE, FORMAT, SIZE, ADDED FROM STAGE ORDER BY ADDED, PATH",
+        rs -> new StagedFile(rs.getString(1), FileRole.valueOf(rs.getString(2)),
+            rs.getString(3), rs.getLong(4), instant(rs, 5)));
+  }
+
+  public void stage(StagedFile f) {
+    update("MERGE INTO STAGE (PATH, ROLE, FORMAT, SIZE, ADDED) KEY (PATH) VALUES (?, ?, ?, ?, ?)",
+        f.path(), f.role().name(), f.format(), f.size(), timestamp(f.added()));
+  }
+
+  public void unstage(String path) {
+    update("DELETE FROM STAGE WHERE PATH = ?", path);
+  }
+
+  // ---- writing a version ---------------------------------------------------------------
+
+  /**
+   * Inserts a version and everything it carries in one transaction, numbering it after the
+   * model's latest version; returns the number given.
+   */
+  public int insert(NewVersion v, boolean clearStage) {
+    return inTransaction(() -> {
+      Optional<ModelInfo> model = model(v.model());
+      int number = model.map(m -> m.latestVersion() + 1).orElse(1);
+      if (model.isEmpty()) {
+        update("INSERT INTO MODELS (NAME, CREATED, LATEST_VERSION, VERSION_COUNT)"
+            + " VALUES (?, ?, ?, 1)", v.model(), timestamp(v.created()), number);
+      } else {
+        update("UPDATE MODELS SET LATEST_VERSION = ?, VERSION_COUNT = VERSION_COUNT + 1"
+            + " WHERE NAME = ?", number, v.model());
+      }
+      long rawBytes = v.tensors().stream().mapToLong(t -> t.object().rawBytes()).sum();
+      long numParams = v.tensors().stream().mapToLong(TensorEntry::numValues).sum();
+      long storedBytes = v.newObjects().stream().mapToLong(ObjectInfo::storedBytes).sum();
+      update("INSERT INTO VERSIONS (" + VERSION_COLUMNS + ", NETWORK_ATTRS)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          v.id(), v.model(), number, timestamp(v.created()), v.author(), v.message(),
+          v.format(), v.network().name(), v.network().layers().size(), numParams, rawBytes,
+          storedBytes, NetworkJson.attrsToJson(v.network().attrs()));
+      int ordinal = 0;
+      for (NewVersion.Parent p : v.parents()) {
+        update("INSERT INTO LINEAGE (PARENT_ID, CHILD_ID, KIND, ORDINAL) VALUES (?, ?, ?, ?)",
+            p.id(), v.id(), p.kind(), ordinal++);
+      }
+      insertNetwork(v);
+      for (ObjectInfo o : v.newObjects()) {
+        update("MERGE INTO OBJECTS (" + OBJECT_COLUMNS + ") KEY (SHA256)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?)", o.sha256(), o.objectId(), o.encoding(),
+            o.compression(), o.base(), o.rawBytes(), o.storedBytes());
+      }
+      batch("INSERT INTO TENSOR_ENTRIES (VERSION_ID, NAME, LAYER, PARAM, ORDINAL, SHAPE, DTYPE,"
+          + " NUM_VALUES, SHA256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", v.tensors(), t -> new Object[] {
+              v.id(), t.name(), t.layer(), param(t.name()), t.ordinal(),
+              Tensor.shapeString(t.shape()), t.dtype().label(), t.numValues(), t.sha256()});
+      batch("INSERT INTO HYPERPARAMS (VERSION_ID, NAME, VAL) VALUES (?, ?, ?)",
+          new ArrayList<>(v.hyperparams().entrySet()),
+          e -> new Object[] {v.id(), e.getKey(), e.getValue()});
+      batch("MERGE INTO METRICS (VERSION_ID, NAME, STEP, VAL) KEY (VERSION_ID, NAME, STEP)"
+          + " VALUES (?, ?, ?, ?)", v.metrics(),
+          m -> new Object[] {v.id(), m.name(), m.step(), m.value()});
+      batch("INSERT INTO FILES (VERSION_ID, PATH, SIZE, SHA256) VALUES (?, ?, ?, ?)",
+          v.files(), f -> new Object[] {v.id(), f.path(), f.size(), f.sha256()});
+      if (clearStage) {
+        update("DELETE FROM STAGE");
+      }
+      return number;
+    });
+  }
+
+  private void insertNetwork(NewVersion v) throws SQLException {
+    Map<String, Long> paramsByLayer = new HashMap<>();
+    for (TensorEntry t : v.tensors()) {
+      paramsByLayer.merge(t.layer(), t.numValues(), Long::sum);
+    }
+    List<Layer> layers = v.network().layers();
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      Layer l = layers.get(i);
+      rows.add(new Object[] {v.id(), l.name(), l.type(), i, NetworkJson.attrsToJson(l.attrs()),
+          paramsByLayer.getOrDefault(l.name(), 0L)});
+    }
+    batch("INSERT INTO LAYERS (VERSION_ID, NAME, TYPE, ORDINAL, ATTRS, NUM_PARAMS)"
+        + " VALUES (?, ?, ?, ?, ?, ?)", rows, r -> r);
+    List<Object[]> edges = new ArrayList<>();
+    for (Layer l : layers) {
+      for (int s = 0; s < l.inputs().size(); s++) {
+        edges.add(new Object[] {v.id(), l.inputs().get(s), l.name(), s});
+      }
+    }
+    batch("INSERT INTO EDGES (VERSION_ID, SRC, DST, SLOT) VALUES (?, ?, ?, ?)", edges, r -> r);
+  }
+
+  private static String param(String tensorName) {
+    int i = tensorName.lastIndexOf('/');
+    return i < 0 ? tensorName : tensorName.substring(i + 1);
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------
+
+  /** Work inside one transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  /** Runs {@code work} in a transaction: all of it commits, or none of it. */
+  public synchronized <T> T inTransaction(Work<T> work) {
+    try {
+      boolean auto = conn.getAutoCommit();
+      conn.setAutoCommit(false);
+      try {
+        T result = work.run();
+        conn.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        conn.rollback();
+        throw e;
+      } finally {
+        conn.setAutoCommit(auto);
+      }
+    } catch (SQLException e) {
+      throw new ModelHubException("catalog update failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Maps a result row. */
+  @FunctionalInterface
+  public interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /** Maps an item to statement parameters. */
+  @FunctionalInterface
+  interface Binder<T> {
+    Object[] bind(T item);
+  }
+
+  public synchronized <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      bind(ps, args);
+      List<T> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(mapper.map(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new ModelHubException("catalog query failed: " + e.getMessage(), e);
+    }
+  }
+
+  public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) {
+    List<T> rows = query(sql, mapper, args);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  public synchronized int update(String sql, Object... args) {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      bind(ps, args);
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new ModelHubException("catalog update failed: " + e.getMessage(), e);
+    }
+  }
+
+  private synchronized <T> void batch(String sql, List<T> items, Binder<T> binder)
+      throws SQLException {
+    if (items.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      for (T item : items) {
+        bind(ps, binder.bind(item));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static void bind(PreparedStatement ps, Object[] args) throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      ps.setObject(i + 1, args[i]);
+    }
+  }
+
+  static LocalDateTime timestamp(Instant instant) {
+    return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  static Instant instant(ResultSet rs, int column) throws SQLException {
+    LocalDateTime t = rs.getObject(column, LocalDateTime.class);
+    return t == null ? null : t.toInstant(ZoneOffset.UTC);
+  }
+
+  private static String prefixed(String prefix, String columns) {
+    return prefix + columns.replace(", ", ", " + prefix);
+  }
+
+  private static ModelInfo model(ResultSet rs) throws SQLException {
+    return new ModelInfo(rs.getString(1), instant(rs, 2), rs.getInt(3), rs.getInt(4));
+  }
+
+  private static VersionInfo version(ResultSet rs) throws SQLException {
+    return new VersionInfo(rs.getString(1), rs.getString(2), rs.getInt(3), instant(rs, 4),
+        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9),
+        rs.getLong(10), rs.getLong(11), rs.getLong(12));
+  }
+
+  private static LineageEdge edge(ResultSet rs) throws SQLException {
+    return new LineageEdge(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4));
+  }
+
+  private static ObjectInfo object(ResultSet rs, int c) throws SQLException {
+    return new ObjectInfo(rs.getString(c), rs.getString(c + 1), rs.getString(c + 2),
+        rs.getString(c + 3), rs.getString(c + 4), rs.getLong(c + 5), rs.getLong(c + 6));
+  }
+
+  private static TensorEntry tensor(ResultSet rs) throws SQLException {
+    return new TensorEntry(rs.getString(1), rs.getInt(2), Tensor.parseShape(rs.getString(3)),
+        DType.parse(rs.getString(4)), rs.getLong(5), object(rs, 6));
+  }
+
+  @Override public synchronized void close() {
+    try {
+      conn.close();
+    } catch (SQLException e) {
+      throw new ModelHubException("cannot close the catalog: " + e.getMessage(), e);
+    }
+  }
+}

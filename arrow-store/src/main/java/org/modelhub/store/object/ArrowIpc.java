@@ -1,0 +1,217 @@
+package org.modelhub.store.object;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.flatbuf.Footer;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.compression.CompressionCodec;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.ArrowFooter;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.ipc.message.IpcOption;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
+import org.apache.arrow.vector.types.MetadataVersion;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Standard Arrow IPC files, written and read without {@code --add-opens}.
+ *
+ * <p>Arrow's own file reader and writer hand off-heap buffers to NIO through
+ * {@code ArrowBuf.nioBuffer()}, which needs reflective access to {@code java.nio} that Java 17
+ * denies unless the JVM runs with {@code --add-opens=java.base/java.nio=ALL-UNNAMED}. A JDBC
+ * driver loaded by DBeaver or JPype cannot count on that flag, so this class frames the file
+ * itself and copies buffers through the heap. The bytes are those of {@code ArrowFileWriter}:
+ * magic, schema message, record batches, footer, magic. The reader also loads any single
+ * record batch on demand, without reading the others.
+ */
+final class ArrowIpc {
+  private static final byte[] MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
+  private static final int STAGING = 1 << 20;
+
+  private ArrowIpc() {
+  }
+
+  /**
+   * Copies {@code src} into {@code buf} at {@code index}. Arrow cannot take the address of a
+   * direct (or mapped) buffer without {@code --add-opens}, so those go through the heap.
+   */
+  static void copyIn(ArrowBuf buf, long index, ByteBuffer src) {
+    if (!src.isDirect()) {
+      buf.setBytes(index, src);
+      return;
+    }
+    byte[] chunk = new byte[(int) Math.min(STAGING, src.remaining())];
+    ByteBuffer s = src.duplicate();
+    for (long at = index; s.hasRemaining(); ) {
+      int n = Math.min(chunk.length, s.remaining());
+      s.get(chunk, 0, n);
+      buf.setBytes(at, chunk, 0, n);
+      at += n;
+    }
+  }
+
+  /** Writes one IPC file: schema, record batches, footer. */
+  static final class Writer {
+    private final WriteChannel out;
+    private final Schema schema;
+    private final CompressionCodec codec;
+    private final List<ArrowBlock> blocks = new ArrayList<>();
+
+    Writer(WritableByteChannel channel, Schema schema, Compression compression)
+        throws IOException {
+      this.out = new HeapWriteChannel(channel);
+      this.schema = schema;
+      this.codec = compression.factory().createCodec(compression.codec);
+      out.write(MAGIC);
+      out.align();
+      MessageSerializer.serialize(out, schema, IpcOption.DEFAULT);
+    }
+
+    /** Appends the root's current rows as one record batch. */
+    void writeBatch(VectorSchemaRoot root) throws IOException {
+      try (ArrowRecordBatch batch = new VectorUnloader(root, true, codec, true)
+          .getRecordBatch()) {
+        blocks.add(MessageSerializer.serialize(out, batch, IpcOption.DEFAULT));
+      }
+    }
+
+    void finish() throws IOException {
+      out.writeIntLittleEndian(MessageSerializer.IPC_CONTINUATION_TOKEN);
+      out.writeIntLittleEndian(0);
+      long footerStart = out.getCurrentPosition();
+      out.write(new ArrowFooter(schema, List.of(), blocks, Map.of(), MetadataVersion.DEFAULT),
+          false);
+      out.writeIntLittleEndian((int) (out.getCurrentPosition() - footerStart));
+      out.write(MAGIC);
+    }
+  }
+
+  /** Reads an IPC file: its footer first, then any record batch on demand. */
+  static final class Reader {
+    private final SeekableByteChannel in;
+    private final BufferAllocator allocator;
+    private final Schema schema;
+    private final List<ArrowBlock> blocks;
+
+    Reader(SeekableByteChannel in, BufferAllocator allocator) throws IOException {
+      this.in = in;
+      this.allocator = allocator;
+      long size = in.size();
+      if (size < 2L * MAGIC.length + 12) {
+        throw new IOException("not an Arrow IPC file: only " + size + " bytes");
+      }
+      ByteBuffer head = read(0, MAGIC.length);
+      ByteBuffer tail = read(size - MAGIC.length - 4, MAGIC.length + 4);
+      if (!head.equals(ByteBuffer.wrap(MAGIC))
+          || !tail.slice(4, MAGIC.length).equals(ByteBuffer.wrap(MAGIC))) {
+        throw new IOException("not an Arrow IPC file: magic bytes missing (truncated?)");
+      }
+      int footerLength = tail.order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+      long footerStart = size - MAGIC.length - 4 - footerLength;
+      if (footerLength <= 0 || footerStart < MAGIC.length) {
+        throw new IOException("Arrow IPC footer length " + footerLength + " is invalid");
+      }
+      ArrowFooter footer = new ArrowFooter(Footer.getRootAsFooter(
+          read(footerStart, footerLength).order(ByteOrder.LITTLE_ENDIAN)));
+      this.schema = footer.getSchema();
+      this.blocks = footer.getRecordBatches();
+    }
+
+    Schema schema() {
+      return schema;
+    }
+
+    int batchCount() {
+      return blocks.size();
+    }
+
+    /** Loads record batch {@code i} into {@code root} (created from {@link #schema()}). */
+    void load(int i, VectorSchemaRoot root, Compression compression) throws IOException {
+      ArrowBlock block = blocks.get(i);
+      ByteBuffer meta = read(block.getOffset(), block.getMetadataLength())
+          .order(ByteOrder.LITTLE_ENDIAN);
+      int skip = meta.getInt(0) == MessageSerializer.IPC_CONTINUATION_TOKEN ? 8 : 4;
+      Message message = Message.getRootAsMessage(
+          meta.position(skip).slice().order(ByteOrder.LITTLE_ENDIAN));
+      if (message.headerType() != MessageHeader.RecordBatch) {
+        throw new IOException("block " + i + " is not a record batch");
+      }
+      RecordBatch header = (RecordBatch) message.header(new RecordBatch());
+      long bodyLength = block.getBodyLength();
+      ArrowBuf body = allocator.buffer(bodyLength);
+      ArrowRecordBatch batch;
+      try {
+        byte[] chunk = new byte[(int) Math.max(1, Math.min(STAGING, bodyLength))];
+        in.position(block.getOffset() + block.getMetadataLength());
+        for (long done = 0; done < bodyLength; ) {
+          int n = (int) Math.min(chunk.length, bodyLength - done);
+          ByteBuffer b = ByteBuffer.wrap(chunk, 0, n);
+          while (b.hasRemaining()) {
+            if (in.read(b) < 0) {
+              throw new IOException("record batch " + i + " is truncated");
+            }
+          }
+          body.setBytes(done, chunk, 0, n);
+          done += n;
+        }
+        body.writerIndex(bodyLength);
+      } catch (IOException | RuntimeException e) {
+        body.close();
+        throw e;
+      }
+      // takes over the body's reference: the batch's buffers are slices of it
+      batch = MessageSerializer.deserializeRecordBatch(header, body);
+      try (batch) {
+        new VectorLoader(root, compression.factory()).load(batch);
+      }
+    }
+
+    private ByteBuffer read(long position, int length) throws IOException {
+      ByteBuffer b = ByteBuffer.allocate(length);
+      in.position(position);
+      while (b.hasRemaining()) {
+        if (in.read(b) < 0) {
+          throw new IOException("unexpected end of file at byte " + (position + b.position()));
+        }
+      }
+      return b.flip();
+    }
+  }
+
+  /** Copies off-heap buffers to the channel through a heap staging buffer. */
+  private static final class HeapWriteChannel extends WriteChannel {
+    private final ByteBuffer staging = ByteBuffer.allocate(STAGING);
+
+    HeapWriteChannel(WritableByteChannel out) {
+      super(out);
+    }
+
+    @Override public void write(ArrowBuf buffer) throws IOException {
+      long start = buffer.readerIndex();
+      long end = start + buffer.readableBytes();
+      for (long pos = start; pos < end; ) {
+        int n = (int) Math.min(STAGING, end - pos);
+        staging.clear();
+        buffer.getBytes(pos, staging.array(), 0, n);
+        staging.limit(n);
+        write(staging);
+        pos += n;
+      }
+    }
+  }
+}
