@@ -248,6 +248,23 @@ public final class Repository implements AutoCloseable {
     return new Commit(this);
   }
 
+  /**
+   * Scaffolds model {@code newName} from {@code source}: version 1 of the new model has the
+   * same network, weights (no object is copied), hyperparameters and files, with lineage kind
+   * {@code copy}. Metrics stay with the source: they describe its training.
+   */
+  public VersionInfo copy(VersionInfo source, String newName, String message) {
+    checkModelName(newName);
+    if (catalog.model(newName).isPresent()) {
+      throw new ModelHubException("model '" + newName + "' already exists");
+    }
+    Commit c = newCommit().model(newName).sameContentAs(source)
+        .parent(source, org.modelhub.store.catalog.LineageEdge.COPY)
+        .message(message != null ? message : "copy of " + source.label());
+    catalog.files(source.id()).forEach(c::storedFile);
+    return c.run(Progress.NONE);
+  }
+
   /** The staging area of {@code dlv add}. */
   public Stage stage() {
     return new Stage(this);
