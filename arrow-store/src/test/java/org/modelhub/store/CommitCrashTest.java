@@ -1,0 +1,54 @@
+package org.modelhub.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A commit killed halfway (kill -9) leaves no version and a repository fsck finds clean. */
+class CommitCrashTest {
+  @TempDir Path dir;
+
+  @Test void killedCommitLeavesNoVersion() throws Exception {
+    Path repoDir = dir.resolve("repo");
+    Repository.init(repoDir).close();
+    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        CommitInChild.class.getName(), repoDir.toString()).redirectErrorStream(true).start();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      for (String line; (line = r.readLine()) != null; ) {
+        if (line.equals("stored 5")) {
+          break;
+        }
+        assertFalse(line.equals("committed"), "the child finished before it was killed");
+      }
+      p.destroyForcibly();
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    }
+    try (Repository repo = Repository.open(repoDir)) {
+      assertTrue(repo.catalog().allVersions().isEmpty(), "no partial version is visible");
+      assertTrue(repo.catalog().models().isEmpty());
+      Fsck fsck = new Fsck(repo);
+      Fsck.Report report = fsck.run(Progress.NONE);
+      assertTrue(report.ok(), report.errors().toString());
+      assertFalse(report.dangling().isEmpty(), "objects written before the kill are dangling");
+      fsck.removeDangling(report);
+      Fsck.Report after = fsck.run(Progress.NONE);
+      assertTrue(after.ok());
+      assertEquals(0, after.dangling().size());
+      assertEquals(0, after.temporaries());
+      // the repository takes the next commit normally
+      assertEquals("m@1", repo.newCommit().model("m").content(TestModels.lenetContent(1))
+          .run(Progress.NONE).label());
+    }
+  }
+}
