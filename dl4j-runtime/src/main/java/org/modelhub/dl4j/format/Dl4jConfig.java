@@ -145,9 +145,8 @@ final class Dl4jConfig {
         }
         detail = j.getOriginalMessage();
         if (t instanceof org.nd4j.shade.jackson.databind.JsonMappingException) {
-          String path = ((org.nd4j.shade.jackson.databind.JsonMappingException) t)
-              .getPathReference();
-          if (path != null && !path.isEmpty()) {
+          String path = path((org.nd4j.shade.jackson.databind.JsonMappingException) t);
+          if (!path.isEmpty()) {
             detail += " (at " + path + ")";
           }
         }
@@ -159,6 +158,22 @@ final class Dl4jConfig {
     }
     return new Dl4jInputException(where, "invalid DL4J " + kind.label + " configuration: "
         + detail, e);
+  }
+
+  /** The JSON path of a mapping error, as {@code confs[0].layer}. */
+  private static String path(org.nd4j.shade.jackson.databind.JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (org.nd4j.shade.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
   }
 
   private static String location(JsonLocation loc) {

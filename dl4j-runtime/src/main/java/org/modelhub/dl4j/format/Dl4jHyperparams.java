@@ -46,13 +46,14 @@ import org.nd4j.linalg.schedule.ISchedule;
  * gradients are normalised.</li>
  * </ul>
  *
- * <p>Layer settings are read from the layers that have parameters. A setting all of them share
+ * <p>Layer settings are read from the layers that train (that have parameters and are not
+ * frozen). A setting all of them share
  * appears once under its key; one that differs between layers appears per layer, as
  * {@code <layer>.<key>} ({@code fc1.learning_rate}).
  */
 final class Dl4jHyperparams {
-  /** One layer's DL4J configuration and its number of parameters. */
-  record LayerConf(String name, NeuralNetConfiguration conf, long numParams) {
+  /** One layer's DL4J configuration, its number of parameters and whether it is frozen. */
+  record LayerConf(String name, NeuralNetConfiguration conf, long numParams, boolean frozen) {
     LayerConf {
       requireNonNull(name, "name");
       requireNonNull(conf, "conf");
@@ -67,7 +68,7 @@ final class Dl4jHyperparams {
     network(model.model(), out);
     List<LayerConf> layers = new ArrayList<>();
     for (LayerConf l : model.layerConfs()) {
-      if (l.numParams() > 0) {
+      if (l.numParams() > 0 && !l.frozen()) {
         layers.add(l);
       }
     }

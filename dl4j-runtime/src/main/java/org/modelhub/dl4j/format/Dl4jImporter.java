@@ -31,7 +31,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code b}, {@code gamma}, {@code beta}, {@code mean}, {@code var}...), with the shape DL4J
  * gives it and its values in C order of that shape. The network's {@code dl4j} attribute keeps
  * the network kind and the configuration JSON as DL4J writes it, for a faithful export.
- * Hyperparameters are those of {@link Dl4jHyperparams}.
+ * Hyperparameters take the keys documented in {@code Dl4jHyperparams} ({@code updater},
+ * {@code learning_rate}, {@code seed}, {@code l2}...).
  */
 public final class Dl4jImporter implements ModelImporter {
   @Override public String format() {

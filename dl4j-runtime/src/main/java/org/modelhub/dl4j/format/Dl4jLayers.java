@@ -131,6 +131,14 @@ final class Dl4jLayers {
     if (nIn <= 0) {
       return null;
     }
+    if (l instanceof EmbeddingLayer) {
+      // one index per example; nIn is the vocabulary size
+      return List.of(-1L, 1L);
+    }
+    if (l instanceof EmbeddingSequenceLayer) {
+      // indices as [batch, time] or [batch, 1, time]: the rank is not fixed
+      return null;
+    }
     if (l instanceof Convolution1DLayer) {
       return ((Convolution1DLayer) l).getRnnDataFormat() == RNNFormat.NWC
           ? List.of(-1L, -1L, nIn) : List.of(-1L, nIn, -1L);
@@ -194,11 +202,15 @@ final class Dl4jLayers {
     return new Layer(name, type, canonical(attrs), inputs);
   }
 
+  static boolean isFrozen(org.deeplearning4j.nn.conf.layers.Layer l) {
+    return l instanceof FrozenLayer || l instanceof FrozenLayerWithBackprop;
+  }
+
   /** Strips frozen wrappers, noting them in {@code dl4j} when given. */
   private static org.deeplearning4j.nn.conf.layers.Layer unwrap(
       org.deeplearning4j.nn.conf.layers.Layer conf, Map<String, Object> dl4j) {
     org.deeplearning4j.nn.conf.layers.Layer l = conf;
-    while (l instanceof FrozenLayer || l instanceof FrozenLayerWithBackprop) {
+    while (isFrozen(l)) {
       if (dl4j != null) {
         dl4j.put("frozen", true);
         dl4j.putIfAbsent("wrapper", l.getClass().getSimpleName());

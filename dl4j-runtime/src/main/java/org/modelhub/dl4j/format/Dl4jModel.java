@@ -76,7 +76,8 @@ final class Dl4jModel {
           List.of(previous), extra));
       org.deeplearning4j.nn.api.Layer runtime = net.getLayer(i);
       addParams(names[i], runtime.paramTable());
-      layerConfs.add(new Dl4jHyperparams.LayerConf(names[i], c, runtime.numParams()));
+      layerConfs.add(new Dl4jHyperparams.LayerConf(names[i], c, runtime.numParams(),
+          Dl4jLayers.isFrozen(c.getLayer())));
       previous = names[i];
     }
   }
@@ -97,7 +98,9 @@ final class Dl4jModel {
         addParams(name, v.getLayer().paramTable());
         NeuralNetConfiguration c = layerConf(vc);
         if (c != null) {
-          layerConfs.add(new Dl4jHyperparams.LayerConf(name, c, v.getLayer().numParams()));
+          boolean frozen = vc instanceof FrozenVertex || Dl4jLayers.isFrozen(c.getLayer());
+          layerConfs.add(new Dl4jHyperparams.LayerConf(name, c, v.getLayer().numParams(),
+              frozen));
         }
       }
     }

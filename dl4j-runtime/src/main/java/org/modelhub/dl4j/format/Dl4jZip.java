@@ -106,7 +106,9 @@ final class Dl4jZip {
       }
       INDArray params;
       try (InputStream in = zip.getInputStream(coefEntry)) {
-        params = Nd4jArrays.read(in);
+        // the central directory knows the size; an entry of unknown size is bounded by reading
+        long size = coefEntry.getSize() >= 0 ? coefEntry.getSize() : Long.MAX_VALUE;
+        params = Nd4jArrays.read(in, size);
       } catch (Dl4jInputException e) {
         throw e.in(file, "entry " + COEFFICIENTS);
       }

@@ -10,7 +10,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.modelhub.store.model.DType;
 import org.modelhub.store.model.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -28,6 +33,27 @@ final class Nd4jArrays {
   /** What {@code Nd4j.write} puts first: the name of a DataBuffer allocation mode. */
   private static final Set<String> ALLOCATION_MODES =
       Set.of("JAVACPP", "HEAP", "DIRECT", "LONG_SHAPE", "MIXED_DATA_TYPES");
+
+  /** Nd4j's data types by their current names (HALF is FLOAT16, INT is INT32...). */
+  private static final Map<DataType, DType> DTYPES = new EnumMap<>(Map.of(
+      DataType.FLOAT, DType.FLOAT32, DataType.DOUBLE, DType.FLOAT64,
+      DataType.FLOAT16, DType.FLOAT16, DataType.BFLOAT16, DType.BFLOAT16,
+      DataType.INT8, DType.INT8, DataType.UINT8, DType.UINT8, DataType.INT16, DType.INT16,
+      DataType.INT32, DType.INT32, DataType.INT64, DType.INT64, DataType.BOOL, DType.BOOL));
+
+  /** Bytes per value as Nd4j writes each type; types a parameter vector may hold. */
+  private static final Map<String, Integer> PARAM_TYPES =
+      Map.of("FLOAT", 4, "DOUBLE", 8, "HALF", 2, "BFLOAT16", 2);
+  /** Types of the shape buffer. */
+  private static final Map<String, Integer> SHAPE_TYPES = Map.of("INT", 4, "LONG", 8);
+  /** Modes before LONG_SHAPE write the length as an int. */
+  private static final Set<String> INT_LENGTH_MODES = Set.of("DIRECT", "HEAP", "JAVACPP");
+  private static final int MAX_RANK = 32;
+  /** More than both headers and the largest shape buffer take. */
+  private static final int HEADER_LIMIT = 4096;
+
+  /** A buffer header: number of values, type name, bytes per value. */
+  private record Header(long length, String type, int size) { }
 
   private Nd4jArrays() {
   }
@@ -48,25 +74,99 @@ final class Nd4jArrays {
   }
 
   /**
-   * Reads one array written by {@code Nd4j.write}.
+   * Reads a parameter vector written by {@code Nd4j.write} from a stream of {@code size} bytes.
+   * Its headers are checked first: Nd4j trusts them, and a damaged length makes it allocate
+   * without bound or write past its buffer.
    *
-   * @throws Dl4jInputException at the byte offset where reading failed
+   * @throws Dl4jInputException at the byte offset where the data is wrong
    */
-  static INDArray read(InputStream in) {
+  static INDArray read(InputStream in, long size) {
     CountingStream counting = new CountingStream(new BufferedInputStream(in, 1 << 16));
+    DataInputStream data = new DataInputStream(counting);
+    counting.mark(HEADER_LIMIT);
+    checkHeaders(data, counting, size);
     try {
-      return Nd4j.read(new DataInputStream(counting));
-    } catch (RuntimeException e) {
+      counting.reset();
+      return Nd4j.read(data);
+    } catch (IOException | RuntimeException e) {
       throw new Dl4jInputException("byte " + counting.count,
           "not a readable Nd4j array: " + Dl4jInputException.rootMessage(e), e);
     }
+  }
+
+  private static void checkHeaders(DataInputStream d, CountingStream c, long size) {
+    try {
+      Header shape = header(d, c, SHAPE_TYPES, "shape");
+      long at = c.count;
+      if (shape.length() < 4 || shape.length() > 2 * MAX_RANK + 4) {
+        throw new Dl4jInputException("byte " + at, "not an Nd4j array: a shape buffer of "
+            + shape.length() + " values");
+      }
+      long[] info = new long[(int) shape.length()];
+      for (int i = 0; i < info.length; i++) {
+        info[i] = shape.size() == 4 ? d.readInt() : d.readLong();
+      }
+      long rank = info[0];
+      if (rank < 0 || 2 * rank + 4 != info.length) {
+        throw new Dl4jInputException("byte " + at, "not an Nd4j array: rank " + rank
+            + " in a shape buffer of " + info.length + " values");
+      }
+      long[] dims = Arrays.copyOfRange(info, 1, 1 + (int) rank);
+      long n = 1;
+      for (long dim : dims) {
+        if (dim < 0) {
+          throw new Dl4jInputException("byte " + at, "not an Nd4j array: negative dimension in"
+              + " shape " + Tensor.shapeString(dims));
+        }
+        n = Math.multiplyExact(n, dim);
+      }
+      Header values = header(d, c, PARAM_TYPES, "parameter");
+      if (values.length() != n) {
+        throw new Dl4jInputException("byte " + c.count, "the shape "
+            + Tensor.shapeString(dims) + " has " + n + " values but the data buffer announces "
+            + values.length());
+      }
+      long left = size - c.count;
+      if (values.length() > left / values.size()) {
+        throw new Dl4jInputException("byte " + c.count, String.format(Locale.ROOT,
+            "the array announces %d %s values (%d bytes) but only %d bytes follow (truncated)",
+            values.length(), values.type(), values.length() * values.size(), left));
+      }
+    } catch (ArithmeticException e) {
+      throw new Dl4jInputException("byte " + c.count, "not an Nd4j array: its shape overflows");
+    } catch (IOException e) {
+      throw new Dl4jInputException("byte " + c.count,
+          "not a readable Nd4j array: " + Dl4jInputException.rootMessage(e), e);
+    }
+  }
+
+  private static Header header(DataInputStream d, CountingStream c, Map<String, Integer> types,
+      String what) throws IOException {
+    long at = c.count;
+    String mode = d.readUTF();
+    if (!ALLOCATION_MODES.contains(mode)) {
+      throw new Dl4jInputException("byte " + at, "not an Nd4j array: unknown allocation mode '"
+          + mode + "'");
+    }
+    long length = INT_LENGTH_MODES.contains(mode) ? d.readInt() : d.readLong();
+    long typeAt = c.count;
+    String type = d.readUTF();
+    if (length < 0) {
+      throw new Dl4jInputException("byte " + at, "not an Nd4j array: negative length " + length);
+    }
+    Integer size = types.get(type);
+    if (size == null) {
+      throw new Dl4jInputException("byte " + typeAt, "the " + what + " buffer holds " + type
+          + " values; expected " + String.join(" or ", new TreeSet<>(types.keySet())));
+    }
+    return new Header(length, type, size);
   }
 
   /** Reads an Nd4j array file that must hold a flat vector (shape [n], [1,n] or [n,1]). */
   static INDArray readVector(Path file) throws IOException {
     INDArray a;
     try (InputStream in = Files.newInputStream(file)) {
-      a = read(in);
+      a = read(in, Files.size(file));
     } catch (Dl4jInputException e) {
       throw e.in(file, null);
     }
@@ -86,35 +186,16 @@ final class Nd4jArrays {
 
   /** The tensor dtype of an Nd4j data type, or null when tensors have none. */
   static DType dtype(DataType t) {
-    switch (t) {
-      case FLOAT: return DType.FLOAT32;
-      case DOUBLE: return DType.FLOAT64;
-      case HALF: return DType.FLOAT16;
-      case BFLOAT16: return DType.BFLOAT16;
-      case BYTE: return DType.INT8;
-      case UBYTE: return DType.UINT8;
-      case SHORT: return DType.INT16;
-      case INT: return DType.INT32;
-      case LONG: return DType.INT64;
-      case BOOL: return DType.BOOL;
-      default: return null;
-    }
+    return DTYPES.get(t);
   }
 
   static DataType dataType(DType t) {
-    switch (t) {
-      case FLOAT32: return DataType.FLOAT;
-      case FLOAT64: return DataType.DOUBLE;
-      case FLOAT16: return DataType.HALF;
-      case BFLOAT16: return DataType.BFLOAT16;
-      case INT8: return DataType.BYTE;
-      case UINT8: return DataType.UBYTE;
-      case INT16: return DataType.SHORT;
-      case INT32: return DataType.INT;
-      case INT64: return DataType.LONG;
-      case BOOL: return DataType.BOOL;
-      default: throw new AssertionError(t);
+    for (Map.Entry<DataType, DType> e : DTYPES.entrySet()) {
+      if (e.getValue() == t) {
+        return e.getKey();
+      }
     }
+    throw new AssertionError(t);
   }
 
   /** Copies a parameter view into a tensor, in C order of the view's shape. */
@@ -171,6 +252,7 @@ final class Nd4jArrays {
   /** Counts the bytes taken from the stream, to say where a read failed. */
   private static final class CountingStream extends FilterInputStream {
     long count;
+    private long marked;
 
     CountingStream(InputStream in) {
       super(in);
@@ -190,6 +272,16 @@ final class Nd4jArrays {
         count += n;
       }
       return n;
+    }
+
+    @Override public synchronized void mark(int limit) {
+      super.mark(limit);
+      marked = count;
+    }
+
+    @Override public synchronized void reset() throws IOException {
+      super.reset();
+      count = marked;
     }
 
     @Override public long skip(long n) throws IOException {

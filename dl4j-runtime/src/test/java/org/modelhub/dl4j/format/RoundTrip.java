@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.api.Model;
@@ -79,7 +81,7 @@ final class RoundTrip {
     String json;
     try (ZipFile z = new ZipFile(zip.toFile())) {
       json = new String(z.getInputStream(z.getEntry("configuration.json")).readAllBytes(),
-          java.nio.charset.StandardCharsets.UTF_8);
+          StandardCharsets.UTF_8);
     }
     Model model = json.contains("\"vertices\"") && !json.contains("\"confs\"")
         ? ModelSerializer.restoreComputationGraph(zip.toFile(), false)
@@ -89,7 +91,7 @@ final class RoundTrip {
 
   static Path copyPrefix(Path source, long bytes, Path target) throws IOException {
     byte[] all = Files.readAllBytes(source);
-    Files.write(target, java.util.Arrays.copyOf(all, Math.toIntExact(bytes)));
+    Files.write(target, Arrays.copyOf(all, Math.toIntExact(bytes)));
     return target;
   }
 }
