@@ -10,6 +10,9 @@ import org.modelhub.store.format.FormatException;
  * {@link FormatException} naming the file, the exporter into a plain error.
  */
 final class Dl4jInputException extends RuntimeException {
+  /** What {@link #rootMessage} says of data that stops before its end. */
+  static final String ENDS_EARLY = "the data ends early (truncated)";
+
   private final String where;
   private final String what;
 
@@ -51,7 +54,7 @@ final class Dl4jInputException extends RuntimeException {
       root = root.getCause();
     }
     if (root instanceof java.io.EOFException) {
-      return "the data ends early (truncated)";
+      return ENDS_EARLY;
     }
     String m = root.getMessage();
     return m == null || m.isEmpty() ? root.getClass().getSimpleName() : m;

@@ -81,16 +81,22 @@ final class Nd4jArrays {
    * @throws Dl4jInputException at the byte offset where the data is wrong
    */
   static INDArray read(InputStream in, long size) {
-    CountingStream counting = new CountingStream(new BufferedInputStream(in, 1 << 16));
-    DataInputStream data = new DataInputStream(counting);
-    counting.mark(HEADER_LIMIT);
-    checkHeaders(data, counting, size);
+    // counts what is taken from the input: exact where the data ends early
+    CountingStream raw = new CountingStream(in);
+    BufferedInputStream buffered = new BufferedInputStream(raw, 1 << 16);
+    buffered.mark(HEADER_LIMIT);
+    // the headers get a counter of their own, exact to the byte
+    CountingStream head = new CountingStream(buffered);
+    checkHeaders(new DataInputStream(head), head, size);
     try {
-      counting.reset();
-      return Nd4j.read(data);
+      buffered.reset();
+      // no counter between Nd4j and the buffer: Nd4j reads value by value
+      return Nd4j.read(new DataInputStream(buffered));
     } catch (IOException | RuntimeException e) {
-      throw new Dl4jInputException("byte " + counting.count,
-          "not a readable Nd4j array: " + Dl4jInputException.rootMessage(e), e);
+      String what = Dl4jInputException.rootMessage(e);
+      boolean early = what.equals(Dl4jInputException.ENDS_EARLY);
+      throw new Dl4jInputException((early ? "byte " : "near byte ") + raw.count,
+          "not a readable Nd4j array: " + what, e);
     }
   }
 
@@ -252,7 +258,6 @@ final class Nd4jArrays {
   /** Counts the bytes taken from the stream, to say where a read failed. */
   private static final class CountingStream extends FilterInputStream {
     long count;
-    private long marked;
 
     CountingStream(InputStream in) {
       super(in);
@@ -272,16 +277,6 @@ final class Nd4jArrays {
         count += n;
       }
       return n;
-    }
-
-    @Override public synchronized void mark(int limit) {
-      super.mark(limit);
-      marked = count;
-    }
-
-    @Override public synchronized void reset() throws IOException {
-      super.reset();
-      count = marked;
     }
 
     @Override public long skip(long n) throws IOException {
