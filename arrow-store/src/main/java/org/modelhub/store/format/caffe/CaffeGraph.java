@@ -1,5 +1,7 @@
 package org.modelhub.store.format.caffe;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,8 +30,8 @@ final class CaffeGraph {
   private final List<String> nodes;
 
   private CaffeGraph(Network network, List<String> nodes) {
-    this.network = network;
-    this.nodes = nodes;
+    this.network = requireNonNull(network, "network");
+    this.nodes = List.copyOf(nodes);
   }
 
   Network network() {

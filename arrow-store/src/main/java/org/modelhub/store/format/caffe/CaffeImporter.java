@@ -73,9 +73,9 @@ public final class CaffeImporter implements ModelImporter {
       throw new ModelHubException("no Caffe file to import: stage a .prototxt and/or a"
           + " .caffemodel");
     }
-    CaffeNet weights = weightsFile == null ? null : CaffeReader.readBinary(weightsFile);
+    CaffeNet weights = weightsFile == null ? null : nonEmpty(CaffeReader.readBinary(weightsFile));
     if (netFile != null) {
-      CaffeNet def = CaffeReader.readText(netFile);
+      CaffeNet def = nonEmpty(CaffeReader.readText(netFile));
       CaffeGraph graph = CaffeGraph.of(def, stem(netFile));
       Targets t = Targets.of(def, graph);
       Map<String, List<CaffeBlob>> blobs = t.own(def);
@@ -108,6 +108,15 @@ public final class CaffeImporter implements ModelImporter {
       }
     }
     return new ModelContent(network, tensors);
+  }
+
+  /** An empty message parses fine; for a model file it means truncated or not Caffe. */
+  private static CaffeNet nonEmpty(CaffeNet net) {
+    if (net.layers().isEmpty() && net.header().getInputCount() == 0) {
+      throw new FormatException(net.file(), "", "defines no layers: the file is empty,"
+          + " truncated or not a Caffe network");
+    }
+    return net;
   }
 
   private static Path single(List<Path> files, String what) {

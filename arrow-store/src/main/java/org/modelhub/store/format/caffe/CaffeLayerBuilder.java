@@ -1,5 +1,7 @@
 package org.modelhub.store.format.caffe;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -85,11 +87,11 @@ final class CaffeLayerBuilder {
 
   private CaffeLayerBuilder(Layer layer, List<String> bottoms, List<Tensor> tensors,
       Set<String> usedNames) {
-    this.layer = layer;
-    this.bottoms = bottoms;
+    this.layer = requireNonNull(layer, "layer");
+    this.bottoms = List.copyOf(bottoms);
     this.tensors = new LinkedHashMap<>();
     tensors.forEach(t -> this.tensors.put(t.param(), t));
-    this.usedNames = usedNames;
+    this.usedNames = requireNonNull(usedNames, "usedNames");
   }
 
   /** The Caffe type a vocabulary type is written as (the type itself when unknown). */

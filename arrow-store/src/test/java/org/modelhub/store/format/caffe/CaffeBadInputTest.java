@@ -87,6 +87,17 @@ class CaffeBadInputTest {
     }
   }
 
+  @Test void emptyOrCutBetweenFields() throws IOException {
+    byte[] all = Files.readAllBytes(Corpus.path("caffe/lenet_iter_10000.caffemodel"));
+    // 7 bytes hold exactly the field name: "LeNet", a complete but empty network
+    for (int cut : new int[] {0, 7}) {
+      Path f = Files.write(dir.resolve("empty" + cut + ".caffemodel"), Arrays.copyOf(all, cut));
+      FormatException x = fails(f, () -> importer.check(f, FileRole.WEIGHTS));
+      assertTrue(x.getMessage().contains("defines no layers"), x.getMessage());
+    }
+    failsText("empty.prototxt", "# nothing\n", "defines no layers");
+  }
+
   @Test void garbageCaffemodel() throws IOException {
     byte[] noise = new byte[4096];
     new Random(7).nextBytes(noise);

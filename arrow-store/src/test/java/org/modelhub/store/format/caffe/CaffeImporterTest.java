@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -208,6 +208,32 @@ class CaffeImporterTest {
     assertEquals(Optional.empty(), importer.recognize(dir.resolve("model.onnx")));
     assertEquals("caffe", Formats.get().importer("caffe").format());
     assertEquals("caffe", Formats.get().exporter("caffe").format());
+  }
+
+  @Test void trainTestNetKeepsBothPhases(@TempDir Path dir) throws IOException {
+    String data = "layer { name: \"mnist\" type: \"Data\" top: \"data\" top: \"label\""
+        + " include { phase: %s } data_param { source: \"%s\" batch_size: 64 } }\n";
+    Path f = Files.writeString(dir.resolve("lenet_train_test.prototxt"), "name: \"LeNet\"\n"
+        + String.format(Locale.ROOT, data, "TRAIN", "train_lmdb")
+        + String.format(Locale.ROOT, data, "TEST", "test_lmdb")
+        + "layer { name: \"ip\" type: \"InnerProduct\" bottom: \"data\" top: \"ip\""
+        + " inner_product_param { num_output: 10 } }\n"
+        + "layer { name: \"accuracy\" type: \"Accuracy\" bottom: \"ip\" bottom: \"label\""
+        + " top: \"accuracy\" include { phase: TEST } }\n"
+        + "layer { name: \"loss\" type: \"SoftmaxWithLoss\" bottom: \"ip\""
+        + " bottom: \"label\" top: \"loss\" }\n");
+    ModelContent c = importFile(f);
+    Network n = c.network();
+    // both data layers are named mnist; the second node gets a unique name
+    assertEquals(List.of("mnist", "mnist#2", "ip", "accuracy", "loss"),
+        n.layers().stream().map(Layer::name).toList());
+    assertEquals("ACCURACY", n.layer("accuracy").type());
+    assertEquals(List.of("ip", "mnist#2"), n.layer("accuracy").inputs());
+    assertEquals("mnist", ((Map<?, ?>) n.layer("mnist#2").attr("caffe")).get("name"));
+    Path out = Files.createDirectory(dir.resolve("out"));
+    CaffeExporterTest.roundTrip(c, out);
+    String text = Files.readString(out.resolve("LeNet.prototxt"));
+    assertEquals(2, text.split("name: \"mnist\"", -1).length - 1, text);
   }
 
   @Test void prototxtWithoutNameIsNamedAfterTheFile(@TempDir Path dir) throws IOException {
