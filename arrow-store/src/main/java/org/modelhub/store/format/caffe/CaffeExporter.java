@@ -54,7 +54,7 @@ public final class CaffeExporter implements ModelExporter {
     List<CaffeLayerBuilder.Built> layers = new ArrayList<>();
     for (Layer l : net.layers()) {
       List<Tensor> tensors = byLayer.getOrDefault(l.name(), List.of());
-      LayerParameter lp = CaffeImporter.caffeDefinition(l);
+      LayerParameter lp = CaffeGraph.definition(l);
       List<CaffeLayerBuilder.Built> built;
       if (lp == null && l.type().equals(LayerTypes.INPUT) && netInputs.contains(l.name())
           && tensors.isEmpty()) {

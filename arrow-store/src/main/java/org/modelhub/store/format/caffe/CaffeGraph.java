@@ -103,6 +103,24 @@ final class CaffeGraph {
     return new CaffeGraph(new Network(name, layers, netAttrs), nodes);
   }
 
+  /** The LayerParameter a layer imported from Caffe keeps in attrs.caffe, or null. */
+  static LayerParameter definition(Layer l) {
+    Object caffe = l.attr(KEY);
+    if (!(caffe instanceof Map)) {
+      return null;
+    }
+    LayerParameter.Builder b = LayerParameter.newBuilder();
+    Map<Object, Object> fields = new LinkedHashMap<>((Map<?, ?>) caffe);
+    fields.remove("blobs");
+    try {
+      CaffeJson.merge(fields, b, "");
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    LayerParameter lp = b.buildPartial();
+    return CaffeLayers.vocabularyType(lp.getType()).equals(l.type()) ? lp : null;
+  }
+
   private static List<Number> inputShape(NetParameter h, int i) {
     if (i < h.getInputShapeCount()) {
       return CaffeLayers.dims(h.getInputShape(i));

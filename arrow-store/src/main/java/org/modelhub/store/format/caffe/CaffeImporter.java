@@ -98,13 +98,13 @@ public final class CaffeImporter implements ModelImporter {
       Map<String, List<CaffeBlob>> blobs) {
     List<Tensor> tensors = new ArrayList<>();
     for (Target target : t.targets) {
-      List<CaffeBlob> list = blobs.get(target.node);
+      List<CaffeBlob> list = blobs.get(target.node());
       if (list == null) {
         continue;
       }
-      List<String> names = CaffeLayers.blobNames(target.lp, list.size());
+      List<String> names = CaffeLayers.blobNames(target.lp(), list.size());
       for (int i = 0; i < list.size(); i++) {
-        tensors.add(list.get(i).toTensor(target.node + "/" + names.get(i)));
+        tensors.add(list.get(i).toTensor(target.node() + "/" + names.get(i)));
       }
     }
     return new ModelContent(network, tensors);
@@ -175,7 +175,7 @@ public final class CaffeImporter implements ModelImporter {
       List<LayerParameter> defined = new ArrayList<>();
       boolean all = true;
       for (Layer l : base.layers()) {
-        LayerParameter lp = caffeDefinition(l);
+        LayerParameter lp = CaffeGraph.definition(l);
         if (lp == null) {
           all = all && l.type().equals(LayerTypes.INPUT);
           lp = LayerParameter.newBuilder().setName(l.name())
@@ -193,7 +193,7 @@ public final class CaffeImporter implements ModelImporter {
           t.expected = new ArrayList<>();
           int k = 0;
           for (Layer l : base.layers()) {
-            t.expected.add(caffeDefinition(l) == null ? null : inferred.get(k++));
+            t.expected.add(CaffeGraph.definition(l) == null ? null : inferred.get(k++));
           }
         } catch (IllegalArgumentException e) {
           t.expected = null;
@@ -203,7 +203,7 @@ public final class CaffeImporter implements ModelImporter {
     }
 
     private void add(Target target) {
-      byCaffeName.putIfAbsent(target.caffeName, targets.size());
+      byCaffeName.putIfAbsent(target.caffeName(), targets.size());
       targets.add(target);
     }
 
@@ -213,7 +213,7 @@ public final class CaffeImporter implements ModelImporter {
       for (int i = 0; i < net.blobs().size(); i++) {
         if (!net.blobs().get(i).isEmpty()) {
           check(i, net.blobs().get(i), net.file());
-          out.put(targets.get(i).node, net.blobs().get(i));
+          out.put(targets.get(i).node(), net.blobs().get(i));
         }
       }
       return out;
@@ -235,12 +235,12 @@ public final class CaffeImporter implements ModelImporter {
           // Caffe ignores source layers the target net lacks (fine-tuning relies on it).
           continue;
         }
-        if (out.containsKey(targets.get(i).node)) {
+        if (out.containsKey(targets.get(i).node())) {
           throw new FormatException(weights.file(), "layer '" + name + "'",
               "appears twice with weights");
         }
         check(i, blobs, weights.file());
-        out.put(targets.get(i).node, blobs);
+        out.put(targets.get(i).node(), blobs);
       }
       if (withBlobs > 0 && out.isEmpty()) {
         throw new FormatException(weights.file(), "", "none of its " + withBlobs
@@ -259,18 +259,18 @@ public final class CaffeImporter implements ModelImporter {
       String source = definedBy == null ? "the parent version's network"
           : definedBy.equals(file) ? "its own definition" : definedBy.getFileName().toString();
       if (want.size() != blobs.size()) {
-        throw new FormatException(file, "layer '" + t.caffeName + "'", "holds "
-            + blobs.size() + " blobs but the " + t.lp.getType() + " layer of " + source
+        throw new FormatException(file, "layer '" + t.caffeName() + "'", "holds "
+            + blobs.size() + " blobs but the " + t.lp().getType() + " layer of " + source
             + " needs " + want.size());
       }
-      List<String> names = CaffeLayers.blobNames(t.lp, blobs.size());
+      List<String> names = CaffeLayers.blobNames(t.lp(), blobs.size());
       for (int k = 0; k < blobs.size(); k++) {
         long[] shape = want.get(k);
         if (shape != null && !CaffeShapes.compatible(blobs.get(k), shape)) {
-          throw new FormatException(file, "layer '" + t.caffeName + "' blob " + k + " ("
+          throw new FormatException(file, "layer '" + t.caffeName() + "' blob " + k + " ("
               + names.get(k) + ")", "has shape " + Tensor.shapeString(blobs.get(k).shape())
               + (blobs.get(k).legacy() ? " (legacy 4-D form)" : "") + " but the "
-              + t.lp.getType() + " layer of " + source + " needs " + shapeString(shape));
+              + t.lp().getType() + " layer of " + source + " needs " + shapeString(shape));
         }
       }
     }
@@ -300,24 +300,6 @@ public final class CaffeImporter implements ModelImporter {
       }
       return changed ? network.withLayers(layers) : network;
     }
-  }
-
-  /** The LayerParameter a layer imported from Caffe keeps in attrs.caffe, or null. */
-  static LayerParameter caffeDefinition(Layer l) {
-    Object caffe = l.attr(CaffeGraph.KEY);
-    if (!(caffe instanceof Map)) {
-      return null;
-    }
-    LayerParameter.Builder b = LayerParameter.newBuilder();
-    Map<Object, Object> fields = new LinkedHashMap<>((Map<?, ?>) caffe);
-    fields.remove("blobs");
-    try {
-      CaffeJson.merge(fields, b, "");
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-    LayerParameter lp = b.buildPartial();
-    return CaffeLayers.vocabularyType(lp.getType()).equals(l.type()) ? lp : null;
   }
 
   private static String shapeString(long[] shape) {
