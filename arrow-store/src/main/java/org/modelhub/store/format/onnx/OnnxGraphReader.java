@@ -39,6 +39,7 @@ final class OnnxGraphReader implements OnnxOperators.Facts {
   static final String KEY = "onnx";
   static final String KIND_INPUT = "input";
   static final String KIND_INITIALIZERS = "initializers";
+  private static final int MAX_DEPTH = 64;
 
   private final Path file;
   private final ModelProto model;
@@ -55,6 +56,7 @@ final class OnnxGraphReader implements OnnxOperators.Facts {
   private final List<String> nodeLayerNames = new ArrayList<>();
   private final Map<String, String> initializerOwner = new HashMap<>();
   private final List<Tensor> tensors = new ArrayList<>();
+  private final Map<String, Boolean> constants = new HashMap<>();
 
   OnnxGraphReader(Path file, ModelProto model) {
     this.file = requireNonNull(file, "file");
@@ -240,7 +242,8 @@ final class OnnxGraphReader implements OnnxOperators.Facts {
       if (init != null) {
         if (initializerValues.get(init) != null && !initializerOwner.containsKey(in)) {
           String slotName = OnnxOperators.slotName(node, slot);
-          String param = uniqueParam(slotName != null ? slotName : sanitise(in), paramNames);
+          String param = uniqueParam(slotName != null ? slotName : paramName(name, in),
+              paramNames);
           addTensor(name, param, graph.getInitializer(init), initializerValues.get(init));
           initializerOwner.put(in, name + "/" + param);
           params.put(param, in);
@@ -306,6 +309,16 @@ final class OnnxGraphReader implements OnnxOperators.Facts {
   private void addTensor(String layer, String param, TensorProto t, ByteBuffer values) {
     DType dtype = OnnxTensors.dtypeOf(t.getDataType());
     tensors.add(new Tensor(layer + "/" + param, dtype, OnnxTensors.shapeOf(t), values));
+  }
+
+  /**
+   * The parameter name of an initializer without a slot name: its own name, relative to the
+   * layer when it starts with {@code <layer>/} (as the exporter and TensorFlow name them).
+   */
+  private static String paramName(String layer, String initializer) {
+    String prefix = layer + "/";
+    return sanitise(initializer.startsWith(prefix) && initializer.length() > prefix.length()
+        ? initializer.substring(prefix.length()) : initializer);
   }
 
   /** Parameter names are the part after the last '/' of a tensor name, so '/' cannot stay. */
@@ -457,10 +470,19 @@ final class OnnxGraphReader implements OnnxOperators.Facts {
       return true;
     }
     Integer producer = producerNode.get(tensor);
-    if (producer == null || depth > 32) {
+    // the depth bound also ends cycles, which a broken file may have
+    if (producer == null || depth > MAX_DEPTH) {
       return false;
     }
-    NodeProto node = graph.getNode(producer);
+    Boolean known = constants.get(tensor);
+    if (known == null) {
+      known = computedFromConstants(graph.getNode(producer), depth);
+      constants.put(tensor, known);
+    }
+    return known;
+  }
+
+  private boolean computedFromConstants(NodeProto node, int depth) {
     if (!OnnxOperators.isStandard(node)) {
       return false;
     }
@@ -482,12 +504,16 @@ final class OnnxGraphReader implements OnnxOperators.Facts {
   }
 
   @Override public long[] shape(String tensor) {
+    return shape(tensor, 0);
+  }
+
+  private long[] shape(String tensor, int depth) {
     Integer init = initializerIndex.get(tensor);
     if (init != null) {
       return OnnxTensors.shapeOf(graph.getInitializer(init));
     }
     Integer producer = producerNode.get(tensor);
-    if (producer != null) {
+    if (producer != null && depth <= MAX_DEPTH) {
       NodeProto node = graph.getNode(producer);
       if (OnnxOperators.isStandard(node) && node.getOpType().equals("Constant")) {
         AttributeProto value = OnnxOperators.attribute(node, "value");
@@ -508,7 +534,8 @@ final class OnnxGraphReader implements OnnxOperators.Facts {
       }
       if (OnnxOperators.isStandard(node) && node.getOpType().equals("Reshape")
           && node.getInputCount() > 1) {
-        long[] reshaped = reshaped(shape(node.getInput(0)), values(node.getInput(1)));
+        long[] reshaped = reshaped(shape(node.getInput(0), depth + 1),
+            values(node.getInput(1)));
         if (reshaped != null) {
           return reshaped;
         }

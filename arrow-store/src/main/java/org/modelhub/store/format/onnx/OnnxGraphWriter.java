@@ -109,7 +109,7 @@ final class OnnxGraphWriter {
     }
     graph.clearNode().addAllNode(nodes);
     rebuildInitializers();
-    rebuildInputsAndOutputs();
+    rebuildInputsAndOutputs(builder);
     Path out = dir.resolve(FILE_NAME);
     ModelProto built = model.build();
     try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
@@ -335,7 +335,7 @@ final class OnnxGraphWriter {
         || Tensor.numValues(OnnxTensors.shapeOf(t)) > 0;
   }
 
-  private void rebuildInputsAndOutputs() {
+  private void rebuildInputsAndOutputs(OnnxNodeBuilder builder) {
     Set<String> available = new HashSet<>(inputTensors);
     graph.getInitializerList().forEach(t -> available.add(t.getName()));
     graph.getSparseInitializerList().forEach(s -> available.add(s.getValues().getName()));
@@ -358,7 +358,7 @@ final class OnnxGraphWriter {
       for (String in : n.getInputList()) {
         if (!in.isEmpty() && !available.contains(in)) {
           // A slice cut this tensor's producer away: it becomes an input of the graph.
-          inputs.add(knownInfo(in));
+          inputs.add(knownInfo(in, -1));
           available.add(in);
         }
       }
@@ -376,15 +376,19 @@ final class OnnxGraphWriter {
         Object kind = onnx(l.attrs()).get("kind");
         if (network.successors(l.name()).isEmpty() && !l.type().equals(LayerTypes.INPUT)
             && kind == null) {
-          outputs.add(knownInfo(layerOutputs.get(l.name()).get(0)));
+          outputs.add(knownInfo(layerOutputs.get(l.name()).get(0), builder.rank(l.name())));
         }
       }
     }
     graph.clearOutput().addAllOutput(outputs);
   }
 
-  /** The type the kept file gives a tensor, or float of unknown shape. */
-  private ValueInfoProto knownInfo(String name) {
+  /**
+   * The type the kept file gives a tensor, or float with {@code rank} unknown dimensions (the
+   * checker wants a shape on graph outputs), or float of unknown shape when the rank is not
+   * known either.
+   */
+  private ValueInfoProto knownInfo(String name, int rank) {
     for (ValueInfoProto v : graph.getValueInfoList()) {
       if (v.getName().equals(name)) {
         return v;
@@ -395,8 +399,16 @@ final class OnnxGraphWriter {
         return v;
       }
     }
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))).build();
+    TypeProto.Tensor.Builder tt = TypeProto.Tensor.newBuilder().setElemType(1);
+    if (rank >= 0) {
+      TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+      for (int i = 0; i < rank; i++) {
+        shape.addDim(TensorShapeProto.Dimension.getDefaultInstance());
+      }
+      tt.setShape(shape);
+    }
+    return ValueInfoProto.newBuilder().setName(name)
+        .setType(TypeProto.newBuilder().setTensorType(tt)).build();
   }
 
   /** A graph input for an INPUT layer: dtype and shape from its attributes. */

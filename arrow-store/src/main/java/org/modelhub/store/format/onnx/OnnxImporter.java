@@ -95,6 +95,10 @@ public final class OnnxImporter implements ModelImporter {
 
   /** Reads one model file. */
   public ModelContent read(Path file) throws IOException {
+    if (Files.size(file) > Integer.MAX_VALUE - 8) {
+      throw new FormatException(file, "", "larger than 2 GB, the most a protobuf message"
+          + " holds; such models keep their weights in external data files");
+    }
     return new OnnxGraphReader(file, parse(file, Files.readAllBytes(file))).read();
   }
 

@@ -332,11 +332,13 @@ final class OnnxNodeBuilder {
       case "SUB": need(layer, in, in.size() == 2); node(layer.name(), "Sub", in, out); break;
       case "DIV": need(layer, in, in.size() == 2); node(layer.name(), "Div", in, out); break;
       case "PROD":
+        // Mul is binary: a chain, whose last node carries the layer's name and output.
         String acc = in.get(0);
         for (int i = 1; i < in.size(); i++) {
-          String next = i == in.size() - 1 ? out : freshName.apply(out + "_" + i);
-          node(i == 1 ? layer.name() : layer.name() + "_" + i, "Mul",
-              List.of(acc, in.get(i)), next);
+          boolean last = i == in.size() - 1;
+          String next = last ? out : freshName.apply(out + "_" + i);
+          node(last ? layer.name() : layer.name() + "_" + i, "Mul", List.of(acc, in.get(i)),
+              next);
           acc = next;
         }
         break;
@@ -397,7 +399,7 @@ final class OnnxNodeBuilder {
    * Rank of the tensor a layer outputs, -1 when unknown; decides whether a fully connected
    * layer needs a Flatten and how per-channel parameters broadcast.
    */
-  private int rank(String layerName) {
+  int rank(String layerName) {
     Integer known = ranks.get(layerName);
     if (known != null) {
       return known;
