@@ -26,6 +26,7 @@ import org.modelhub.store.format.onnx.proto.OnnxProto.NodeProto;
 import org.modelhub.store.model.Layer;
 import org.modelhub.store.model.ModelContent;
 import org.modelhub.store.model.Network;
+import org.modelhub.store.model.NetworkJson;
 import org.modelhub.store.model.Tensor;
 
 /** Exports networks to ONNX: corpus round trips, other formats' layers, changed networks. */
@@ -55,7 +56,10 @@ class OnnxExporterTest {
   void corpusModelsRoundTripExactly(String name, @TempDir Path dir) throws IOException {
     Path source = Corpus.path("onnx/" + name + ".onnx");
     ModelContent first = importer.read(source);
-    List<Path> written = exporter.write(first, dir);
+    // export what the catalog gives back: the network as stored JSON, read again
+    Network stored = NetworkJson.fromJson(NetworkJson.toJson(first.network(), false));
+    assertEquals(first.network(), stored);
+    List<Path> written = exporter.write(new ModelContent(stored, first.tensors()), dir);
     assertEquals(List.of(dir.resolve("model.onnx")), written);
     ModelContent second = importer.read(written.get(0));
     assertSameContent(first, second);
@@ -155,6 +159,89 @@ class OnnxExporterTest {
       assertEquals(original.sha256(), copy.sha256());
       assertArrayEquals(original.shape(), copy.shape());
     }
+  }
+
+  /** Layers of every exportable vocabulary type, with Caffe-style batch norm statistics. */
+  static ModelContent vocabulary() {
+    List<Layer> layers = new ArrayList<>();
+    layers.add(new Layer("img", "INPUT", Map.of("shape", List.of(-1, 3, 16, 16)), List.of()));
+    layers.add(new Layer("conv", "CONV", Map.of("filters", 8, "kernel", List.of(3, 3),
+        "pad", "same", "activation", "RELU"), List.of("img")));
+    layers.add(new Layer("bn", "BATCHNORM", Map.of("eps", 1.0E-5), List.of("conv")));
+    layers.add(new Layer("sc", "SCALE", Map.of(), List.of("bn")));
+    layers.add(new Layer("pr", "PRELU", Map.of(), List.of("sc")));
+    layers.add(new Layer("lrn", "LRN", Map.of("size", 5, "alpha", 1.0E-4, "beta", 0.75,
+        "k", 1.0), List.of("pr")));
+    layers.add(new Layer("up", "DECONV", Map.of("filters", 8, "kernel", List.of(2, 2),
+        "stride", List.of(2, 2), "group", 2), List.of("lrn")));
+    layers.add(new Layer("down", "POOL", Map.of("method", "AVG", "kernel", List.of(2, 2),
+        "stride", 2), List.of("up")));
+    layers.add(new Layer("sig", "SIGMOID", Map.of(), List.of("down")));
+    layers.add(new Layer("th", "TANH", Map.of(), List.of("down")));
+    layers.add(new Layer("prod", "ELTWISE", Map.of("op", "PROD"),
+        List.of("sig", "th", "down")));
+    layers.add(new Layer("cat", "CONCAT", Map.of("axis", 1), List.of("prod", "lrn")));
+    layers.add(new Layer("gap", "POOL", Map.of("method", "MAX", "global", true),
+        List.of("cat")));
+    layers.add(new Layer("flat", "FLATTEN", Map.of(), List.of("gap")));
+    layers.add(new Layer("shift", "CONSTANT", Map.of(), List.of()));
+    layers.add(new Layer("add", "ELTWISE", Map.of("op", "SUM"), List.of("flat", "shift")));
+    layers.add(new Layer("dense", "FC", Map.of("units", 4, "activation", "softmax"),
+        List.of("add")));
+    layers.add(new Layer("rs", "RESHAPE", Map.of("shape", List.of(0, 2, 2)), List.of("dense")));
+    layers.add(new Layer("act", "ACTIVATION", Map.of("activation", "TANH"), List.of("rs")));
+    Network net = new Network("zoo", layers, Map.of());
+    List<Tensor> tensors = List.of(
+        values("conv/W", 8, 3, 3, 3), values("conv/b", 8),
+        values("bn/mean", 8), values("bn/variance", 8),
+        Tensor.ofFloats("bn/scale_factor", new long[] {1}, new float[] {2f}),
+        values("sc/gamma", 8), values("sc/beta", 8),
+        Tensor.ofFloats("pr/blob0", new long[] {1}, new float[] {0.25f}),
+        values("up/W", 8, 4, 2, 2),
+        values("shift/value", 1, 16),
+        // Keras-style [in, units] dense kernel: exported with transB = 0
+        values("dense/W", 16, 4), values("dense/b", 4));
+    return new ModelContent(net, tensors);
+  }
+
+  @Test void everyExportableTypeRoundTripsThroughOnnx(@TempDir Path dir) throws IOException {
+    ModelContent zoo = vocabulary();
+    Path file = exporter.write(zoo, dir).get(0);
+    ModelContent back = importer.read(file);
+    Network n = back.network();
+    // SCALE is an ONNX Mul (+ Add), an ACTIVATION the operator it names
+    Map<String, String> becomes = Map.of("sc", "ELTWISE", "act", "TANH");
+    for (Layer l : zoo.network().layers()) {
+      Layer copy = n.layer(l.name());
+      assertNotNull(copy, l.name());
+      assertEquals(becomes.getOrDefault(l.name(), l.type()), copy.type(), l.name());
+    }
+    assertEquals(List.of("sc"), n.layer("sc_bias").inputs());
+    assertEquals("same", n.layer("conv").attr("pad"));
+    assertEquals(List.of("conv_relu"), n.layer("bn").inputs());
+    assertEquals(8, n.layer("up").attr("filters"));
+    assertEquals(List.of(2, 2), n.layer("down").attr("stride"));
+    assertEquals(List.of("sig", "th"), n.layer("prod_1").inputs());
+    assertEquals("PROD", n.layer("prod_1").attr("op"));
+    assertEquals(List.of("prod_1", "down"), n.layer("prod").inputs());
+    assertEquals(List.of("prod", "lrn"), n.layer("cat").inputs());
+    assertEquals(true, n.layer("gap").attr("global"));
+    assertEquals(4, n.layer("dense").attr("units"));
+    assertEquals("SOFTMAX", n.layer("dense_softmax").type());
+    assertEquals(List.of(0, 2, 2), n.layer("rs").attr("shape"));
+    Map<String, Tensor> t = back.tensorMap();
+    // weights keep their bytes; Caffe's running sums become ONNX statistics
+    assertEquals(zoo.tensorMap().get("conv/W").sha256(), t.get("conv/W").sha256());
+    assertEquals(zoo.tensorMap().get("dense/W").sha256(), t.get("dense/W").sha256());
+    assertEquals(zoo.tensorMap().get("bn/mean").valueAt(3) / 2, t.get("bn/mean").valueAt(3));
+    assertEquals(1.0, t.get("bn/scale").valueAt(0));
+    // per-channel scale broadcasts over [N, C, H, W]: same bytes, shape [C, 1, 1]
+    assertArrayEquals(new long[] {8, 1, 1}, t.get("sc/gamma").shape());
+    assertEquals(zoo.tensorMap().get("sc/gamma").sha256(), t.get("sc/gamma").sha256());
+    assertEquals(zoo.tensorMap().get("shift/value").sha256(), t.get("shift/value").sha256());
+    assertEquals(zoo.tensorMap().get("pr/blob0").sha256(), t.get("pr/blob0").sha256());
+    assertEquals(List.of(0, 2, 2), List.of((int) t.get("rs/shape").valueAt(0),
+        (int) t.get("rs/shape").valueAt(1), (int) t.get("rs/shape").valueAt(2)));
   }
 
   @Test void unsupportedTypeNamesTheLayer(@TempDir Path dir) {

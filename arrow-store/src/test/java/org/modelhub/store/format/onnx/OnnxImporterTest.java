@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -237,7 +238,7 @@ class OnnxImporterTest {
     g.addNode(OnnxTestModels.node("MatMul", "fc", List.of("f", "fc/w"), List.of("m")));
     g.addNode(OnnxTestModels.node("Mul", "", List.of("m", "m"), List.of("sq")));
     g.addNode(OnnxTestModels.node("QuantizeLike", "custom", List.of("sq", "q", "half", "flags",
-        "names"), List.of("out"),
+        "names", "bn.scale"), List.of("out"),
         AttributeProto.newBuilder().setName("mode").setType(AttributeProto.AttributeType.STRING)
             .setS(ByteString.copyFromUtf8("nearest")).build(),
         AttributeProto.newBuilder().setName("body").setType(AttributeProto.AttributeType.GRAPH)
@@ -309,6 +310,12 @@ class OnnxImporterTest {
     assertEquals(DType.BOOL, t.get("custom/flags").dtype());
     // the string tensor cannot be a ModelHub tensor; it stays in the kept model
     assertFalse(t.keySet().stream().anyMatch(k -> k.endsWith("/names")));
+    // an initializer shared with an earlier node stays that node's tensor
+    assertEquals(Map.of("q", "q", "half", "half", "flags", "flags"),
+        onnx(custom).get("params"));
+    assertEquals(List.of("sq", "q", "half", "flags", "names", "bn.scale"),
+        onnx(custom).get("inputs"));
+    assertEquals(List.of("mul_8"), custom.inputs());
     List<?> attrs = (List<?>) onnx(custom).get("attributes");
     assertEquals(Map.of("name", "mode", "type", "STRING", "s", "nearest"), attrs.get(0));
 
@@ -317,6 +324,30 @@ class OnnxImporterTest {
     Tensor unused = t.get("initializers/unused");
     assertEquals(DType.INT32, unused.dtype());
     assertEquals(-7.0, unused.valueAt(1));
+  }
+
+  @Test void corruptedFilesFailWithFormatExceptionsOnly(@TempDir Path dir) throws IOException {
+    byte[] original = Files.readAllBytes(Corpus.path("onnx/output_cnn_mnist.onnx"));
+    Random random = new Random(7);
+    Path file = dir.resolve("mutated.onnx");
+    int rejected = 0;
+    for (int round = 0; round < 300; round++) {
+      byte[] bytes = original.clone();
+      for (int k = random.nextInt(4); k >= 0; k--) {
+        bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+      }
+      if (round % 5 == 0) {
+        bytes = Arrays.copyOf(bytes, random.nextInt(bytes.length));
+      }
+      Files.write(file, bytes);
+      try {
+        importer.read(file);
+      } catch (FormatException e) {
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        rejected++;
+      }
+    }
+    assertTrue(rejected > 60, "only " + rejected + " of 300 corrupted files rejected");
   }
 
   @Test void externalDataIsReadFromBesideTheModel(@TempDir Path dir) throws IOException {
