@@ -2,6 +2,7 @@ package org.modelhub.store.format.onnx;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -573,6 +574,6 @@ final class OnnxNodeBuilder {
   private static AttributeProto stringAttr(String name, String value) {
     return AttributeProto.newBuilder().setName(name)
         .setType(AttributeProto.AttributeType.STRING)
-        .setS(com.google.protobuf.ByteString.copyFromUtf8(value)).build();
+        .setS(ByteString.copyFromUtf8(value)).build();
   }
 }

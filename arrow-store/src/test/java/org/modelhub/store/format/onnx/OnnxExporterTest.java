@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,7 +94,7 @@ class OnnxExporterTest {
     assertEquals(model, ModelProto.parseFrom(Files.readAllBytes(written.get(0))));
     byte[] data = Files.readAllBytes(written.get(1));
     assertEquals(40, data.length);
-    assertArrayEquals(OnnxTestModels.externalBytes(), java.util.Arrays.copyOfRange(data, 16, 40));
+    assertArrayEquals(OnnxTestModels.externalBytes(), Arrays.copyOfRange(data, 16, 40));
     assertSameContent(first, importer.read(written.get(0)));
   }
 

@@ -30,7 +30,6 @@ import org.modelhub.store.format.ImportInput;
 import org.modelhub.store.format.onnx.proto.OnnxProto.AttributeProto;
 import org.modelhub.store.format.onnx.proto.OnnxProto.GraphProto;
 import org.modelhub.store.format.onnx.proto.OnnxProto.ModelProto;
-import org.modelhub.store.format.onnx.proto.OnnxProto.NodeProto;
 import org.modelhub.store.format.onnx.proto.OnnxProto.TensorProto;
 import org.modelhub.store.model.DType;
 import org.modelhub.store.model.Hashing;

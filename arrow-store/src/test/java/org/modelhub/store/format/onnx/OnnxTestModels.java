@@ -17,6 +17,7 @@ import org.modelhub.store.format.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.modelhub.store.format.onnx.proto.OnnxProto.TensorProto;
 import org.modelhub.store.format.onnx.proto.OnnxProto.TensorShapeProto;
 import org.modelhub.store.format.onnx.proto.OnnxProto.TypeProto;
+import org.modelhub.store.format.onnx.proto.OnnxProto.ValueInfoProto;
 import org.modelhub.store.model.Tensor;
 
 /** Builds small ONNX messages for tests with the generated builders. */
@@ -24,13 +25,12 @@ final class OnnxTestModels {
   private OnnxTestModels() {
   }
 
-  static org.modelhub.store.format.onnx.proto.OnnxProto.ValueInfoProto input(String name,
-      long... dims) {
+  static ValueInfoProto input(String name, long... dims) {
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     for (long d : dims) {
       shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
     }
-    return org.modelhub.store.format.onnx.proto.OnnxProto.ValueInfoProto.newBuilder()
+    return ValueInfoProto.newBuilder()
         .setName(name).setType(TypeProto.newBuilder().setTensorType(
             TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
   }
