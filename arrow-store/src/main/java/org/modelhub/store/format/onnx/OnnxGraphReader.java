@@ -597,6 +597,7 @@ final class OnnxGraphReader implements OnnxOperators.Facts {
         try {
           data = OnnxTensors.values(t, file, nodeWhere(producerNode.get(tensor)));
         } catch (IOException | RuntimeException e) {
+          // reading the Constant node itself reports the problem, with its place
           return null;
         }
       }
