@@ -49,6 +49,7 @@ public final class Commit {
   private VersionInfo weightsOf;
   private final List<NewVersion.Parent> parents = new ArrayList<>();
   private boolean defaultParent = true;
+  private String defaultKind = LineageEdge.COMMIT;
   private final Map<String, String> hyperparams = new LinkedHashMap<>();
   private final List<Metric> metrics = new ArrayList<>();
   private final Map<String, Path> files = new LinkedHashMap<>();
@@ -106,6 +107,12 @@ public final class Commit {
     return this;
   }
 
+  /** The lineage kind to the default parent, the model's latest version (default commit). */
+  public Commit kind(String kind) {
+    this.defaultKind = requireNonNull(kind, "kind");
+    return this;
+  }
+
   /** Commits with no parent even if the model has versions. */
   public Commit noParent() {
     defaultParent = false;
@@ -152,7 +159,7 @@ public final class Commit {
     if (defaultParent) {
       repo.catalog().model(modelName).ifPresent(m -> parents.add(new NewVersion.Parent(
           repo.catalog().version(modelName, m.latestVersion()).orElseThrow().id(),
-          LineageEdge.COMMIT)));
+          defaultKind)));
     }
     Instant time = (created != null ? created : Instant.now()).truncatedTo(ChronoUnit.MILLIS);
 

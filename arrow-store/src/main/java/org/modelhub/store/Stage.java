@@ -114,6 +114,7 @@ public final class Stage {
     }
     String kind = options.kind() != null ? options.kind()
         : org.modelhub.store.catalog.LineageEdge.COMMIT;
+    commit.kind(kind);
     List<VersionInfo> parents = new ArrayList<>();
     for (String ref : options.parents()) {
       VersionInfo p = repo.resolve(ref);

@@ -16,6 +16,8 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
 import org.modelhub.store.runtime.QuickstartModels;
@@ -60,8 +62,11 @@ public final class Dl4jQuickstartModels implements QuickstartModels {
     steps.add(new Step("mlp-shifted", "copy of mlp-blobs@3 for the shifted data", List.of(),
         "mlp-blobs@3", "copy"));
     DataSet shifted = blobs(600, 1.5, new Random(SEED + 1));
-    net.setLearningRate(0, 0.0);
-    net.setLearningRate(1, 0.0);
+    // freeze the hidden layers: only the output layer learns, so fc1 and fc2 keep their bits
+    net = new TransferLearning.Builder(net)
+        .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(LR)).build())
+        .setFeatureExtractor(1)
+        .build();
     List<String> ftRows = new ArrayList<>();
     for (int e = 1; e <= 30; e++) {
       net.fit(shifted);
@@ -70,7 +75,7 @@ public final class Dl4jQuickstartModels implements QuickstartModels {
     log.accept("fine-tuned the output layer on shifted blobs: accuracy "
         + fmt(accuracy(net, shifted)));
     steps.add(new Step("mlp-shifted", "fine-tuned the output layer 30 epochs on shifted blobs",
-        save(net, dir.resolve("ft"), ftRows, "adam (hidden layers frozen)", LR), null,
+        save(net, dir.resolve("ft"), ftRows, "adam, fc1 and fc2 frozen", LR), null,
         "fine-tune"));
     return steps;
   }

@@ -93,7 +93,7 @@ final class QuickstartCommand implements Callable<Integer> {
         {"lineage", "mlp-blobs@2"}};
     for (String[] c : commands) {
       step(out, "dlv " + String.join(" ", c));
-      String[] args = new String[c.length + 2];
+      String[] args = new String[c.length + 1];
       args[0] = c[0];
       args[1] = "--repo=" + repo;
       System.arraycopy(c, 1, args, 2, c.length - 1);
