@@ -24,8 +24,12 @@ import org.modelhub.store.model.Tensor;
  * changed; hyperparameter and metric differences. {@code dlv diff} prints it and SQL's
  * {@code DIFF(v1, v2)} returns its tensor rows.
  */
-public record ModelDiff(VersionInfo a, VersionInfo b, List<LayerChange> layers,
-    List<TensorDiff> tensors, List<ValueChange> hyperparams, List<MetricChange> metrics) {
+public record ModelDiff(VersionInfo a, VersionInfo b, List<String> network,
+    List<LayerChange> layers, List<TensorDiff> tensors, List<ValueChange> hyperparams,
+    List<MetricChange> metrics) {
+
+  /** Differences shown per layer (and for the network's own attributes) before a count. */
+  private static final int MAX_ATTR_CHANGES = 6;
 
   /** A layer present in one version only, or in both with another type, inputs or attrs. */
   public record LayerChange(String name, String change, String detail) { }
@@ -48,6 +52,11 @@ public record ModelDiff(VersionInfo a, VersionInfo b, List<LayerChange> layers,
     Network na = repo.network(a);
     Network nb = repo.network(b);
     List<LayerChange> layers = diffLayers(na, nb);
+    List<String> network = new ArrayList<>();
+    if (!na.name().equals(nb.name())) {
+      network.add("name " + na.name() + " -> " + nb.name());
+    }
+    network.addAll(AttrDiff.between(na.attrs(), nb.attrs(), "", MAX_ATTR_CHANGES));
 
     Map<String, TensorEntry> ta = byName(repo.catalog().tensors(a.id()));
     Map<String, TensorEntry> tb = byName(repo.catalog().tensors(b.id()));
@@ -98,7 +107,7 @@ public record ModelDiff(VersionInfo a, VersionInfo b, List<LayerChange> layers,
       metrics.add(new MetricChange(m, x == null ? null : x.step(), x == null ? null : x.value(),
           y == null ? null : y.step(), y == null ? null : y.value()));
     }
-    return new ModelDiff(a, b, layers, tensors, hyper, metrics);
+    return new ModelDiff(a, b, network, layers, tensors, hyper, metrics);
   }
 
   /** Compares two tensors of equal shape and dtype value by value. */
@@ -166,16 +175,7 @@ public record ModelDiff(VersionInfo a, VersionInfo b, List<LayerChange> layers,
       if (!old.inputs().equals(l.inputs())) {
         what.add("inputs " + old.inputs() + " -> " + l.inputs());
       }
-      Set<String> keys = new TreeSet<>(old.attrs().keySet());
-      keys.addAll(l.attrs().keySet());
-      for (String k : keys) {
-        Object x = old.attrs().get(k);
-        Object y = l.attrs().get(k);
-        if (!Objects.equals(x, y)) {
-          boolean nested = x instanceof Map || y instanceof Map;
-          what.add(nested ? k + " attributes changed" : k + " " + x + " -> " + y);
-        }
-      }
+      what.addAll(AttrDiff.between(old.attrs(), l.attrs(), "", MAX_ATTR_CHANGES));
       if (!what.isEmpty()) {
         out.add(new LayerChange(l.name(), "changed", String.join("; ", what)));
       }

@@ -35,6 +35,11 @@ final class DiffCommand implements Callable<Integer> {
       out.println("diff " + d.a().label() + " (" + d.a().shortId() + ") " + d.b().label()
           + " (" + d.b().shortId() + ")");
       out.println();
+      if (!d.network().isEmpty()) {
+        out.println("Network:");
+        d.network().forEach(c -> out.println("  ~ " + c));
+        out.println();
+      }
       long added = d.layers().stream().filter(l -> l.change().equals("added")).count();
       long removed = d.layers().stream().filter(l -> l.change().equals("removed")).count();
       out.println("Layers: " + added + " added, " + removed + " removed, "

@@ -124,6 +124,15 @@ public final class NetworkJson {
     }
   }
 
+  /** Any attribute value (map, list, scalar) as compact JSON. */
+  public static String attrsToJsonValue(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static Map<String, Object> toMap(JsonNode node) {
     if (node.isMissingNode() || node.isNull()) {
       return new LinkedHashMap<>();
