@@ -19,6 +19,8 @@ public final class TensorStore implements AutoCloseable {
   private final ObjectStore objects;
   private final BufferAllocator allocator = new RootAllocator();
   private volatile PlainEncoding plain;
+  private final java.util.concurrent.atomic.AtomicLong reads =
+      new java.util.concurrent.atomic.AtomicLong();
 
   public TensorStore(ObjectStore objects, Compression compression) {
     this.objects = requireNonNull(objects, "objects");
@@ -61,7 +63,13 @@ public final class TensorStore implements AutoCloseable {
     return new Tensor(name, dtype, shape, raw, info.sha256());
   }
 
+  /** How many objects this store has read since it was opened (tests prove pushdown). */
+  public long objectsRead() {
+    return reads.get();
+  }
+
   private ByteBuffer readRaw(ObjectInfo info, String what) {
+    reads.incrementAndGet();
     TensorEncoding enc = encoding(info, what);
     try (SeekableByteChannel ch = objects.open(info.objectId());
          BufferAllocator child = allocator.newChildAllocator("get", 0, Long.MAX_VALUE)) {

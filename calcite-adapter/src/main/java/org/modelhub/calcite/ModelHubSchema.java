@@ -1,0 +1,132 @@
+package org.modelhub.calcite;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.common.collect.ImmutableMultimap;
+import com.google.common.collect.Multimap;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.DataContext;
+import org.apache.calcite.adapter.jdbc.JdbcConvention;
+import org.apache.calcite.adapter.jdbc.JdbcSchema;
+import org.apache.calcite.adapter.jdbc.JdbcTable;
+import org.apache.calcite.linq4j.tree.Expression;
+import org.apache.calcite.schema.Function;
+import org.apache.calcite.schema.Schema;
+import org.apache.calcite.schema.SchemaPlus;
+import org.apache.calcite.schema.Schemas;
+import org.apache.calcite.schema.Table;
+import org.apache.calcite.schema.Wrapper;
+import org.apache.calcite.schema.impl.AbstractSchema;
+import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.SqlDialectFactoryImpl;
+import org.apache.commons.dbcp2.BasicDataSource;
+import org.modelhub.store.ModelHubException;
+import org.modelhub.store.Repository;
+
+/**
+ * The SQL schema {@code MODELHUB} of one repository: the catalog tables (H2 views reached
+ * through Calcite's JDBC adapter, so queries on them run inside H2), the WEIGHTS table
+ * streamed from Arrow objects, and table functions for model operators.
+ */
+public final class ModelHubSchema extends AbstractSchema implements Wrapper, AutoCloseable {
+  /** The schema's name; DESIGN.md makes it the default schema of every connection. */
+  public static final String NAME = "MODELHUB";
+
+  /** The catalog tables, as H2 views in H2 schema MODELHUB. */
+  public static final List<String> CATALOG_TABLES = List.of("MODELS", "VERSIONS", "LINEAGE",
+      "LAYERS", "EDGES", "TENSORS", "METRICS", "HYPERPARAMS", "FILES", "QUERIES");
+
+  private final Repository repo;
+  private final BasicDataSource dataSource;
+  private final JdbcSchema jdbc;
+  private final Map<String, Table> tables = new LinkedHashMap<>();
+  private final Multimap<String, Function> functions;
+
+  /**
+   * Creates the schema for {@code repo}, to be added to {@code parent} as {@link #NAME}.
+   * The caller keeps owning the repository.
+   */
+  public ModelHubSchema(SchemaPlus parent, Repository repo) {
+    this.repo = requireNonNull(repo, "repo");
+    this.dataSource = new BasicDataSource();
+    dataSource.setUrl(repo.catalog().url());
+    dataSource.setDriverClassName("org.h2.Driver");
+    dataSource.setUsername("sa");
+    dataSource.setPassword("");
+    dataSource.setDefaultReadOnly(true);
+    SqlDialect dialect = JdbcSchema.createDialect(SqlDialectFactoryImpl.INSTANCE, dataSource);
+    // generated code finds the data source through this schema's unwrap(JdbcSchema.class)
+    Expression expression = Schemas.subSchemaExpression(parent, NAME, ModelHubSchema.class);
+    this.jdbc = new JdbcSchema(dataSource, dialect,
+        JdbcConvention.of(dialect, expression, NAME), null, NAME);
+    for (String t : CATALOG_TABLES) {
+      JdbcTable table = (JdbcTable) jdbc.tables().get(t);
+      if (table == null) {
+        throw new ModelHubException("the catalog has no view MODELHUB." + t
+            + " (repository written by an older dlv?)");
+      }
+      tables.put(t, new CatalogTable(table, t));
+    }
+    tables.put(WeightsTable.NAME, new WeightsTable(repo));
+    this.functions = ModelHubFunctions.all();
+  }
+
+  /** The repository behind the {@code MODELHUB} schema of a running statement. */
+  public static Repository repository(DataContext root) {
+    SchemaPlus s = root.getRootSchema().getSubSchema(NAME);
+    ModelHubSchema schema = s == null ? null : s.unwrap(ModelHubSchema.class);
+    if (schema == null) {
+      throw new ModelHubException("no MODELHUB schema on this connection");
+    }
+    return schema.repo;
+  }
+
+  public Repository repository() {
+    return repo;
+  }
+
+  @Override protected Map<String, Table> getTableMap() {
+    return tables;
+  }
+
+  @Override protected Multimap<String, Function> getFunctionMultimap() {
+    return functions;
+  }
+
+  @Override public Schema snapshot(org.apache.calcite.schema.SchemaVersion version) {
+    return this;
+  }
+
+  @Override public boolean isMutable() {
+    return false;
+  }
+
+  @Override public <T> T unwrap(Class<T> aClass) {
+    if (aClass.isInstance(this)) {
+      return aClass.cast(this);
+    }
+    if (aClass.isInstance(jdbc)) {
+      return aClass.cast(jdbc);
+    }
+    if (aClass.isInstance(dataSource)) {
+      return aClass.cast(dataSource);
+    }
+    if (aClass.isInstance(repo)) {
+      return aClass.cast(repo);
+    }
+    return null;
+  }
+
+  /** Closes the pooled H2 sessions (not the repository). */
+  @Override public void close() {
+    try {
+      dataSource.close();
+    } catch (SQLException e) {
+      throw new ModelHubException("cannot close catalog sessions: " + e.getMessage(), e);
+    }
+  }
+
+}

@@ -1,0 +1,45 @@
+package org.modelhub.calcite;
+
+import java.util.List;
+import org.apache.calcite.DataContext;
+import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.Linq4j;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.schema.ScannableTable;
+import org.apache.calcite.schema.impl.AbstractTable;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.modelhub.store.Repository;
+
+/**
+ * The table a model-operator function returns: fixed columns, rows computed against the
+ * repository of the statement's connection when the query runs.
+ */
+abstract class ResultTable extends AbstractTable implements ScannableTable {
+  /** A column: name, type, nullability. */
+  record Column(String name, SqlTypeName type, boolean nullable) { }
+
+  static Column col(String name, SqlTypeName type) {
+    return new Column(name, type, false);
+  }
+
+  static Column nullable(String name, SqlTypeName type) {
+    return new Column(name, type, true);
+  }
+
+  abstract List<Column> columns();
+
+  abstract List<Object[]> rows(Repository repo);
+
+  @Override public final RelDataType getRowType(RelDataTypeFactory f) {
+    RelDataTypeFactory.Builder b = f.builder();
+    for (Column c : columns()) {
+      b.add(c.name(), c.type()).nullable(c.nullable());
+    }
+    return b.build();
+  }
+
+  @Override public final Enumerable<Object[]> scan(DataContext root) {
+    return Linq4j.asEnumerable(rows(ModelHubSchema.repository(root)));
+  }
+}
