@@ -49,6 +49,7 @@ public final class Commit {
   private VersionInfo weightsOf;
   private final List<NewVersion.Parent> parents = new ArrayList<>();
   private boolean defaultParent = true;
+  private String firstParentModel;
   private String defaultKind = LineageEdge.COMMIT;
   private final Map<String, String> hyperparams = new LinkedHashMap<>();
   private final List<Metric> metrics = new ArrayList<>();
@@ -94,22 +95,34 @@ public final class Commit {
     return this;
   }
 
-  /** Reuses the network and stored weights of {@code v} without reading them. */
+  /**
+   * Reuses the network, stored weights (without reading them), hyperparameters and files of
+   * {@code v}: a commit that stages only a training log or other files.
+   */
   public Commit sameContentAs(VersionInfo v) {
     this.weightsOf = requireNonNull(v, "version");
     return this;
   }
 
-  /** Adds a parent; the first call replaces the default (the model's latest version). */
+  /**
+   * Adds a parent; the first call replaces the default (the model's latest version). Without
+   * {@link #model}, the version joins the first parent's model.
+   */
   public Commit parent(VersionInfo v, String kind) {
+    LineageEdge.checkKind(kind);
+    if (defaultParent) {
+      firstParentModel = v.model();
+    }
     defaultParent = false;
-    parents.add(new NewVersion.Parent(v.id(), kind));
+    if (parents.stream().noneMatch(p -> p.id().equals(v.id()))) {
+      parents.add(new NewVersion.Parent(v.id(), kind));
+    }
     return this;
   }
 
   /** The lineage kind to the default parent, the model's latest version (default commit). */
   public Commit kind(String kind) {
-    this.defaultKind = requireNonNull(kind, "kind");
+    this.defaultKind = LineageEdge.checkKind(kind);
     return this;
   }
 
@@ -132,7 +145,12 @@ public final class Commit {
 
   /** Attaches a file, recorded under {@code path} and stored as a blob. */
   public Commit file(String path, Path source) {
-    files.put(path, source);
+    Path before = files.putIfAbsent(path, source);
+    if (before != null && !before.equals(source)) {
+      throw new ModelHubException("two files would both be recorded as '" + path + "' ("
+          + before + " and " + source + "): add them from a common folder so their paths"
+          + " differ, or rename one");
+    }
     return this;
   }
 
@@ -154,6 +172,7 @@ public final class Commit {
     }
     Network network = content != null ? content.network() : repo.network(weightsOf);
     String modelName = model != null ? model
+        : firstParentModel != null ? firstParentModel
         : repo.headModel().filter(m -> repo.catalog().model(m).isPresent())
             .orElse(Repository.modelNameFor(network.name()));
     if (defaultParent) {
@@ -167,8 +186,12 @@ public final class Commit {
     List<TensorEntry> entries = content != null
         ? storeTensors(content.tensors(), newObjects, progress)
         : repo.catalog().tensors(weightsOf.id());
-    List<FileEntry> fileEntries = new ArrayList<>(storedFiles);
-    files.forEach((path, source) -> fileEntries.add(storeBlob(path, source)));
+    Map<String, FileEntry> fileEntries = new LinkedHashMap<>();
+    if (weightsOf != null) {
+      repo.catalog().files(weightsOf.id()).forEach(f -> fileEntries.put(f.path(), f));
+    }
+    storedFiles.forEach(f -> fileEntries.put(f.path(), f));
+    files.forEach((path, source) -> fileEntries.put(path, storeBlob(path, source)));
 
     Map<String, String> hp = new LinkedHashMap<>();
     List<Metric> ms = new ArrayList<>();
@@ -182,9 +205,10 @@ public final class Commit {
     ms.addAll(metrics);
 
     String fmt = format != null ? format : weightsOf != null ? weightsOf.format() : null;
-    String id = contentId(modelName, network, entries, hp, ms, fileEntries, time);
+    List<FileEntry> fileList = new ArrayList<>(fileEntries.values());
+    String id = contentId(modelName, network, entries, hp, ms, fileList, time);
     NewVersion nv = new NewVersion(id, modelName, time, author, message, fmt, network, entries,
-        newObjects, hp, ms, fileEntries, parents);
+        newObjects, hp, ms, fileList, parents);
     repo.catalog().insert(nv, clearStage);
     repo.setHeadModel(modelName);
     return repo.catalog().version(id).orElseThrow();
@@ -259,7 +283,7 @@ public final class Commit {
       });
       return new FileEntry(path, stored.size(), stored.id());
     } catch (IOException e) {
-      throw new ModelHubException("cannot store file " + source + ": " + e.getMessage(), e);
+      throw new ModelHubException("cannot store file " + path + ": " + IoErrors.describe(e), e);
     }
   }
 

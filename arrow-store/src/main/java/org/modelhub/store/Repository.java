@@ -5,9 +5,11 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,10 +21,12 @@ import org.modelhub.store.catalog.Catalog;
 import org.modelhub.store.catalog.ModelInfo;
 import org.modelhub.store.catalog.TensorEntry;
 import org.modelhub.store.catalog.VersionInfo;
+import org.modelhub.store.model.Hashing;
 import org.modelhub.store.model.ModelContent;
 import org.modelhub.store.model.Network;
 import org.modelhub.store.model.Tensor;
 import org.modelhub.store.object.Compression;
+import org.modelhub.store.object.CorruptObjectException;
 import org.modelhub.store.object.FileObjectStore;
 import org.modelhub.store.object.MemoryObjectStore;
 import org.modelhub.store.object.ObjectStore;
@@ -65,28 +69,50 @@ public final class Repository implements AutoCloseable {
 
   /** Makes {@code dir} a new repository; fails if it already is one. */
   public static Repository init(Path dir) {
-    Path d = dir.toAbsolutePath().normalize();
+    Path d = checkPath(dir.toAbsolutePath().normalize());
     if (Files.exists(d.resolve(PROPERTIES))) {
       throw new ModelHubException("a repository already exists in " + d);
     }
     try {
       Files.createDirectories(d);
+      // the catalog first: a folder whose properties file exists is a whole repository
+      Catalog.open(catalogUrl(d)).close();
       Properties p = new Properties();
       p.setProperty("format.version", Integer.toString(FORMAT_VERSION));
       p.setProperty("store.compression", Compression.NONE.label());
-      try (OutputStream out = Files.newOutputStream(d.resolve(PROPERTIES))) {
+      Path tmp = d.resolve(PROPERTIES + ".tmp");
+      try (OutputStream out = Files.newOutputStream(tmp)) {
         p.store(out, "ModelHub repository");
       }
+      Files.move(tmp, d.resolve(PROPERTIES), StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new ModelHubException("cannot create a repository in " + d + ": " + e.getMessage(),
-          e);
+      throw new ModelHubException("cannot create a repository in " + d + ": "
+          + IoErrors.describe(e), e);
     }
     return open(d);
   }
 
+  /** H2 separates URL settings with ';', so a path holding one cannot name a catalog. */
+  private static Path checkPath(Path d) {
+    if (d.toString().contains(";")) {
+      throw new ModelHubException("repository path " + d + " contains ';', which the H2"
+          + " catalog URL cannot hold; choose another folder name");
+    }
+    return d;
+  }
+
+  /**
+   * The catalog's URL. {@code AUTO_SERVER} lets a second process (a reader such as
+   * {@code dlv list} during a long commit, or the hub server) share the catalog through
+   * H2's server mode instead of failing on the file lock.
+   */
+  private static String catalogUrl(Path d) {
+    return "jdbc:h2:file:" + d.resolve("catalog") + ";AUTO_SERVER=TRUE";
+  }
+
   /** Opens the repository in {@code dir}. */
   public static Repository open(Path dir) {
-    Path d = dir.toAbsolutePath().normalize();
+    Path d = checkPath(dir.toAbsolutePath().normalize());
     Path props = d.resolve(PROPERTIES);
     if (!Files.isRegularFile(props)) {
       throw new ModelHubException("not a ModelHub repository: " + d
@@ -109,11 +135,11 @@ public final class Repository implements AutoCloseable {
       TensorStore tensors = new TensorStore(
           new FileObjectStore(d.resolve("objects"), tmp), compression);
       ObjectStore blobs = new FileObjectStore(d.resolve("blobs"), tmp);
-      Catalog catalog = Catalog.open("jdbc:h2:file:" + d.resolve("catalog")
-          + ";DB_CLOSE_ON_EXIT=FALSE");
+      Catalog catalog = Catalog.open(catalogUrl(d));
       return new Repository(d, catalog, tensors, blobs);
     } catch (IOException e) {
-      throw new ModelHubException("cannot open repository " + d + ": " + e.getMessage(), e);
+      throw new ModelHubException("cannot open repository " + d + ": " + IoErrors.describe(e),
+          e);
     }
   }
 
@@ -184,7 +210,12 @@ public final class Repository implements AutoCloseable {
       String model = m.group(1);
       ModelInfo info = catalog.model(model).orElseThrow(() -> new ModelHubException(
           "unknown version '" + r + "': no model named '" + model + "'"));
-      int n = m.group(2).equals("latest") ? info.latestVersion() : Integer.parseInt(m.group(2));
+      int n;
+      try {
+        n = m.group(2).equals("latest") ? info.latestVersion() : Integer.parseInt(m.group(2));
+      } catch (NumberFormatException e) {
+        n = -1;
+      }
       return catalog.version(model, n).orElseThrow(() -> new ModelHubException(
           "unknown version '" + r + "': model '" + model + "' has versions 1.."
               + info.latestVersion()));
@@ -270,16 +301,34 @@ public final class Repository implements AutoCloseable {
     return new Stage(this);
   }
 
-  /** Reads blob {@code sha256} fully. */
-  public byte[] blob(String sha256) {
-    try (var ch = blobs.open(sha256)) {
-      var buf = java.nio.ByteBuffer.allocate(Math.toIntExact(ch.size()));
-      while (buf.hasRemaining() && ch.read(buf) >= 0) {
-        // keep reading
+  /**
+   * Copies blob {@code sha256} to {@code target}, checking its hash on the way.
+   *
+   * @param what how to name the file in an error ({@code notes.md of lenet@2})
+   * @throws CorruptObjectException when the blob is missing or its bytes hash wrong
+   */
+  public void copyBlob(String sha256, Path target, String what) {
+    MessageDigest md = Hashing.sha256();
+    try (InputStream in = Channels.newInputStream(blobs.open(sha256));
+         OutputStream out = Files.newOutputStream(target)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+        out.write(buf, 0, n);
       }
-      return buf.array();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new CorruptObjectException(what + ": cannot read blob " + sha256 + ": "
+          + IoErrors.describe(e), e);
+    }
+    String actual = Hashing.hex(md.digest());
+    if (!actual.equals(sha256)) {
+      try {
+        Files.deleteIfExists(target);
+      } catch (IOException e) {
+        // the corruption is the error to report
+      }
+      throw new CorruptObjectException(what + ": blob " + sha256 + " is corrupt (its bytes"
+          + " hash to " + actual + ")");
     }
   }
 

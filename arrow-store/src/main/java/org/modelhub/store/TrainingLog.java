@@ -2,6 +2,7 @@ package org.modelhub.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,15 +25,17 @@ import org.modelhub.store.model.NetworkJson;
  * A training log: metrics per step and hyperparameters, read from CSV or JSON.
  *
  * <p>CSV: a header row, then one row per step. A column named {@code step}, {@code iteration},
- * {@code iter}, {@code epoch} or {@code batch} gives the step (otherwise the row number does);
- * every other column is a metric. Comment lines {@code # name = value} (or {@code name:
+ * {@code iter}, {@code batch} or {@code epoch} gives the step, the first of these present in
+ * that order (otherwise the row number does); the other such columns and every other column
+ * are metrics. A metric logged twice at one step is an error. Comment lines {@code # name = value} (or {@code name:
  * value}) are hyperparameters. JSON: {@code {"hyperparams": {...}, "metrics": [{"step": 1,
  * "loss": 0.5}, ...]}} (also {@code "hyperparameters"}, {@code "steps"} or {@code "log"}), a
  * bare array of step objects, or JSON Lines of step objects.
  */
 public record TrainingLog(List<Metric> metrics, Map<String, String> hyperparams) {
-  private static final Set<String> STEP_COLUMNS = Set.of("step", "iteration", "iter", "epoch",
-      "batch");
+  /** Step column names, in order of preference when a log has several. */
+  private static final List<String> STEP_COLUMNS = List.of("step", "iteration", "iter",
+      "batch", "epoch");
   private static final Set<String> METRIC_HINTS = Set.of("loss", "accuracy", "acc", "lr",
       "val_loss", "val_accuracy", "score");
 
@@ -63,7 +67,7 @@ public record TrainingLog(List<Metric> metrics, Map<String, String> hyperparams)
     if (name.endsWith(".json") || name.endsWith(".jsonl")) {
       String h = head.replace(" ", "");
       return h.contains("\"hyperparams\"") || h.contains("\"hyperparameters\"")
-          || (h.contains("\"step\"") && (h.contains("\"loss\"") || h.contains("\"metrics\"")));
+          || STEP_COLUMNS.stream().anyMatch(c -> h.contains("\"" + c + "\":"));
     }
     return false;
   }
@@ -78,6 +82,7 @@ public record TrainingLog(List<Metric> metrics, Map<String, String> hyperparams)
 
   private static TrainingLog readCsv(Path file) throws IOException {
     List<Metric> metrics = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     Map<String, String> hyper = new LinkedHashMap<>();
     List<String> header = null;
     int stepColumn = -1;
@@ -102,13 +107,10 @@ public record TrainingLog(List<Metric> metrics, Map<String, String> hyperparams)
         List<String> cells = split(line);
         if (header == null) {
           header = new ArrayList<>();
-          for (int i = 0; i < cells.size(); i++) {
-            String c = cells.get(i).trim();
-            header.add(c);
-            if (stepColumn < 0 && STEP_COLUMNS.contains(c.toLowerCase(Locale.ROOT))) {
-              stepColumn = i;
-            }
+          for (String c : cells) {
+            header.add(c.trim());
           }
+          stepColumn = stepColumn(header);
           continue;
         }
         row++;
@@ -131,12 +133,14 @@ public record TrainingLog(List<Metric> metrics, Map<String, String> hyperparams)
           if (i == stepColumn || s.isEmpty()) {
             continue;
           }
+          double value;
           try {
-            metrics.add(new Metric(header.get(i), step, Double.parseDouble(s)));
+            value = Double.parseDouble(s);
           } catch (NumberFormatException e) {
             throw new FormatException(file, "line " + lineNo + ", column '" + header.get(i)
                 + "'", "'" + s + "' is not a number");
           }
+          add(metrics, seen, new Metric(header.get(i), step, value), file, "line " + lineNo);
         }
       }
     }
@@ -161,25 +165,19 @@ public record TrainingLog(List<Metric> metrics, Map<String, String> hyperparams)
 
   private static TrainingLog readJson(Path file) throws IOException {
     String text = Files.readString(file, StandardCharsets.UTF_8);
+    // one JSON document, or JSON Lines: one step object per line
     List<JsonNode> docs = new ArrayList<>();
-    try {
-      docs.add(NetworkJson.MAPPER.readTree(text));
-    } catch (JsonProcessingException whole) {
-      // JSON Lines: one step object per line
-      String[] lines = text.split("\n");
-      for (int i = 0; i < lines.length; i++) {
-        if (lines[i].isBlank()) {
-          continue;
-        }
-        try {
-          docs.add(NetworkJson.MAPPER.readTree(lines[i]));
-        } catch (JsonProcessingException e) {
-          throw new FormatException(file, "line " + (i + 1) + ", column "
-              + e.getLocation().getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
-        }
+    try (MappingIterator<JsonNode> it = NetworkJson.MAPPER.readerFor(JsonNode.class)
+        .readValues(text)) {
+      while (it.hasNextValue()) {
+        docs.add(it.nextValue());
       }
+    } catch (JsonProcessingException e) {
+      throw new FormatException(file, "line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
     }
     List<Metric> metrics = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     Map<String, String> hyper = new LinkedHashMap<>();
     List<JsonNode> steps = new ArrayList<>();
     for (JsonNode doc : docs) {
@@ -206,25 +204,44 @@ public record TrainingLog(List<Metric> metrics, Map<String, String> hyperparams)
       if (!s.isObject()) {
         throw new FormatException(file, "step " + row, "each step must be a JSON object");
       }
-      long step = row;
-      for (String c : STEP_COLUMNS) {
-        if (s.has(c)) {
-          step = s.get(c).asLong();
-          break;
-        }
-      }
+      List<String> keys = new ArrayList<>();
+      s.fieldNames().forEachRemaining(keys::add);
+      int stepKey = stepColumn(keys);
+      long step = stepKey < 0 ? row : s.get(keys.get(stepKey)).asLong();
       for (Iterator<Map.Entry<String, JsonNode>> it = s.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        if (STEP_COLUMNS.contains(e.getKey())) {
+        if (stepKey >= 0 && e.getKey().equals(keys.get(stepKey))) {
           continue;
         }
         if (!e.getValue().isNumber()) {
           throw new FormatException(file, "step " + step + ", field '" + e.getKey() + "'",
               "'" + e.getValue() + "' is not a number");
         }
-        metrics.add(new Metric(e.getKey(), step, e.getValue().asDouble()));
+        add(metrics, seen, new Metric(e.getKey(), step, e.getValue().asDouble()), file,
+            "step " + step);
       }
     }
     return new TrainingLog(metrics, hyper);
+  }
+
+  /** The column that holds the step: the most preferred step name present, or -1. */
+  private static int stepColumn(List<String> names) {
+    for (String preferred : STEP_COLUMNS) {
+      for (int i = 0; i < names.size(); i++) {
+        if (names.get(i).trim().toLowerCase(Locale.ROOT).equals(preferred)) {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static void add(List<Metric> metrics, Set<String> seen, Metric m, Path file,
+      String where) {
+    if (!seen.add(m.name() + "\u0000" + m.step())) {
+      throw new FormatException(file, where, "metric '" + m.name() + "' is logged twice at step "
+          + m.step() + " (is the step column right?)");
+    }
+    metrics.add(m);
   }
 }

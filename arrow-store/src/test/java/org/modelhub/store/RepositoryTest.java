@@ -78,6 +78,119 @@ class RepositoryTest {
     }
   }
 
+  @Test void refsPrefixesAndDiscovery() throws IOException {
+    Path root = dir.resolve("project");
+    try (Repository repo = Repository.init(root.resolve(Repository.DIR_NAME))) {
+      // enough versions that some 1-hex-digit id prefixes are shared
+      for (int i = 0; i < 40; i++) {
+        repo.newCommit().model("m").message("v" + i).content(TestModels.lenetContent(1))
+            .run(Progress.NONE);
+      }
+      for (String bad : List.of("m@0", "m@41", "m@99999999999", "m@", "x@1", "nomodel")) {
+        ModelHubException e = assertThrows(ModelHubException.class, () -> repo.resolve(bad));
+        assertTrue(e.getMessage().startsWith("unknown version"), e.getMessage());
+      }
+      String id = repo.resolve("m@7").id();
+      String shared = null;
+      for (VersionInfo v : repo.catalog().allVersions()) {
+        if (!v.id().equals(id) && v.id().substring(0, 4).equals(id.substring(0, 4))) {
+          shared = id.substring(0, 4);
+        }
+      }
+      if (shared != null) {
+        String prefix = shared;
+        ModelHubException e = assertThrows(ModelHubException.class, () -> repo.resolve(prefix));
+        assertTrue(e.getMessage().startsWith("ambiguous version"), e.getMessage());
+      }
+      assertEquals(id, repo.resolve(id.substring(0, 12).toUpperCase(java.util.Locale.ROOT))
+          .id());
+    }
+    Path deep = Files.createDirectories(root.resolve("a/b/c"));
+    assertEquals(root.resolve(Repository.DIR_NAME).toAbsolutePath(),
+        Repository.discover(deep).orElseThrow());
+    assertTrue(Repository.discover(dir).isEmpty());
+  }
+
+  @Test void parentsKindsAndFileNames() throws IOException {
+    try (Repository repo = Repository.init(dir.resolve("repo"))) {
+      VersionInfo a = repo.newCommit().model("a").content(TestModels.lenetContent(1))
+          .run(Progress.NONE);
+      repo.newCommit().model("b").content(TestModels.lenetContent(2)).run(Progress.NONE);
+      // the head model is now b, but a version with a parent joins the parent's model
+      VersionInfo a2 = repo.newCommit().parent(a, "fine-tune").parent(a, "fine-tune")
+          .content(TestModels.lenetContent(3)).run(Progress.NONE);
+      assertEquals("a@2", a2.label());
+      assertEquals(1, repo.catalog().parents(a2.id()).size(), "duplicate parent kept once");
+      ModelHubException kind = assertThrows(ModelHubException.class,
+          () -> repo.newCommit().parent(a, "bogus"));
+      assertTrue(kind.getMessage().contains("unknown lineage kind 'bogus'"), kind.getMessage());
+      Path x = Files.createDirectories(dir.resolve("x")).resolve("notes.md");
+      Path y = Files.createDirectories(dir.resolve("y")).resolve("notes.md");
+      Files.writeString(x, "x");
+      Files.writeString(y, "y");
+      ModelHubException clash = assertThrows(ModelHubException.class,
+          () -> repo.newCommit().file("notes.md", x).file("notes.md", y));
+      assertTrue(clash.getMessage().contains("both be recorded as 'notes.md'"),
+          clash.getMessage());
+      ModelHubException copy = assertThrows(ModelHubException.class,
+          () -> repo.copy(a, "b", null));
+      assertTrue(copy.getMessage().contains("model 'b' already exists"), copy.getMessage());
+    }
+  }
+
+  @Test void checkoutRefusesFullFoldersAndCorruptFiles() throws IOException {
+    try (Repository repo = Repository.init(dir.resolve("repo"))) {
+      Path notes = dir.resolve("notes.md");
+      Files.writeString(notes, "trained on MNIST");
+      VersionInfo v = repo.newCommit().model("m").content(TestModels.lenetContent(1))
+          .file("notes.md", notes).run(Progress.NONE);
+      Path out = Files.createDirectories(dir.resolve("out"));
+      Files.writeString(out.resolve("mine.txt"), "keep me");
+      ModelHubException full = assertThrows(ModelHubException.class,
+          () -> Checkout.run(repo, v, "safetensors", out, false, Progress.NONE));
+      assertTrue(full.getMessage().contains("not empty"), full.getMessage());
+      Checkout.run(repo, v, "safetensors", out, true, Progress.NONE);
+      assertEquals("keep me", Files.readString(out.resolve("mine.txt")));
+      assertEquals("trained on MNIST", Files.readString(out.resolve("notes.md")));
+
+      String blob = repo.catalog().files(v.id()).get(0).sha256();
+      Path stored = dir.resolve("repo/blobs").resolve(blob.substring(0, 2))
+          .resolve(blob.substring(2));
+      Files.writeString(stored, "tampered");
+      Path out2 = dir.resolve("out2");
+      ModelHubException corrupt = assertThrows(ModelHubException.class,
+          () -> Checkout.run(repo, v, "safetensors", out2, false, Progress.NONE));
+      assertTrue(corrupt.getMessage().contains("notes.md of m@1")
+          && corrupt.getMessage().contains("corrupt"), corrupt.getMessage());
+      assertTrue(Files.notExists(out2), "a failed checkout leaves nothing behind");
+      try (var left = Files.list(dir)) {
+        assertTrue(left.noneMatch(p -> p.getFileName().toString().contains(".checkout-")));
+      }
+    }
+  }
+
+  @Test void fsckFindsAMissingObject() throws IOException {
+    try (Repository repo = Repository.init(dir.resolve("repo"))) {
+      VersionInfo v = repo.newCommit().model("m").content(TestModels.lenetContent(1))
+          .run(Progress.NONE);
+      String obj = repo.catalog().tensor(v.id(), "ip1/W").orElseThrow().object().objectId();
+      Files.delete(dir.resolve("repo/objects").resolve(obj.substring(0, 2))
+          .resolve(obj.substring(2)));
+      Fsck.Report r = new Fsck(repo).run(Progress.NONE);
+      assertFalse(r.ok());
+      assertTrue(r.errors().contains("object " + obj + " (tensor values "
+          + repo.catalog().tensor(v.id(), "ip1/W").orElseThrow().sha256().substring(0, 12)
+          + "): missing"), r.errors().toString());
+    }
+  }
+
+  @Test void pathsWithSemicolonsAreRefused() {
+    ModelHubException e = assertThrows(ModelHubException.class,
+        () -> Repository.init(dir.resolve("a;b")));
+    assertTrue(e.getMessage().contains("contains ';'"), e.getMessage());
+    assertTrue(Files.notExists(dir.resolve("a;b")));
+  }
+
   @Test void unknownRepositoryIsAClearError() {
     ModelHubException e = assertThrows(ModelHubException.class,
         () -> Repository.open(dir.resolve("nothing")));

@@ -81,7 +81,7 @@ public final class CommitCheckoutBench {
 
         Path out = work.resolve("out" + r);
         t0 = System.nanoTime();
-        Checkout.run(repo, v, "safetensors", out, Progress.NONE);
+        Checkout.run(repo, v, "safetensors", out, false, Progress.NONE);
         checkout[r] = seconds(t0);
         deleteTree(out);
       }

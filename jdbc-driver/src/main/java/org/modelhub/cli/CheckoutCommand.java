@@ -29,10 +29,14 @@ final class CheckoutCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
   Path out;
 
+  @Option(names = "--force", description = "Write into a non-empty folder, replacing files.")
+  boolean force;
+
   @Override public Integer call() {
     try (Repository repo = repoOption.open()) {
       VersionInfo v = repo.resolve(version);
-      List<Path> files = Checkout.run(repo, v, format, out, TerminalProgress.forConsole());
+      List<Path> files = Checkout.run(repo, v, format, out, force,
+          TerminalProgress.forConsole());
       spec.commandLine().getOut().println("checked out " + v.label() + " into " + out + ":");
       files.forEach(f -> spec.commandLine().getOut().println("  " + f));
     }

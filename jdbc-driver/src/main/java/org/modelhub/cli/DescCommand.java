@@ -58,8 +58,7 @@ final class DescCommand implements Callable<Integer> {
           + " tensors; " + Fmt.bytes(v.rawBytes()) + " raw, " + Fmt.bytes(stored)
           + " stored (" + Fmt.bytes(v.storedBytes()) + " new in this version)");
 
-      Map<String, Long> paramsByLayer = new LinkedHashMap<>();
-      tensors.forEach(t -> paramsByLayer.merge(t.layer(), t.numValues(), Long::sum));
+      Map<String, Long> paramsByLayer = repo.catalog().layerParams(v.id());
       out.println();
       out.println("Layers");
       TextTable lt = new TextTable("#", "NAME", "TYPE", "INPUTS", "ATTRIBUTES", "PARAMS")

@@ -1,12 +1,10 @@
 package org.modelhub.cli;
 
 import java.io.PrintWriter;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
+import org.modelhub.store.Lineage;
 import org.modelhub.store.Repository;
-import org.modelhub.store.catalog.LineageEdge;
 import org.modelhub.store.catalog.VersionInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,31 +25,28 @@ final class LineageCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Repository repo = repoOption.open()) {
       VersionInfo v = repo.resolve(version);
+      List<Lineage.Row> rows = Lineage.of(repo, v);
       out.println("Ancestors of " + v.label());
       out.println(label(v, null));
-      tree(repo, v, true, "", new HashSet<>(Set.of(v.id())), out);
+      tree(rows, Lineage.ANCESTOR, v.id(), "", out);
       out.println();
       out.println("Descendants of " + v.label());
       out.println(label(v, null));
-      tree(repo, v, false, "", new HashSet<>(Set.of(v.id())), out);
+      tree(rows, Lineage.DESCENDANT, v.id(), "", out);
     }
     return 0;
   }
 
-  private static void tree(Repository repo, VersionInfo v, boolean up, String indent,
-      Set<String> seen, PrintWriter out) {
-    List<LineageEdge> edges = up ? repo.catalog().parents(v.id())
-        : repo.catalog().children(v.id());
-    for (int i = 0; i < edges.size(); i++) {
-      LineageEdge e = edges.get(i);
-      boolean last = i == edges.size() - 1;
-      VersionInfo next = repo.catalog().version(up ? e.parentId() : e.childId()).orElseThrow();
-      boolean again = !seen.add(next.id());
-      out.println(indent + (last ? "`-- " : "|-- ") + label(next, e.kind())
-          + (again ? " (shown above)" : ""));
-      if (!again) {
-        tree(repo, next, up, indent + (last ? "    " : "|   "), seen, out);
-      }
+  /** Draws the rows reached from {@code via}; each version appears once (breadth first). */
+  private static void tree(List<Lineage.Row> rows, String direction, String via, String indent,
+      PrintWriter out) {
+    List<Lineage.Row> next = rows.stream()
+        .filter(r -> r.direction().equals(direction) && r.via().equals(via)).toList();
+    for (int i = 0; i < next.size(); i++) {
+      Lineage.Row r = next.get(i);
+      boolean last = i == next.size() - 1;
+      out.println(indent + (last ? "`-- " : "|-- ") + label(r.version(), r.kind()));
+      tree(rows, direction, r.version().id(), indent + (last ? "    " : "|   "), out);
     }
   }
 

@@ -1,5 +1,6 @@
 package org.modelhub.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.modelhub.store.ModelHubException;
@@ -18,16 +19,23 @@ final class RepoOption {
   /** The repository folder this command should use. */
   Path locate() {
     if (repo != null) {
-      return repo;
+      return withDlv(repo);
     }
     String env = System.getenv("MODELHUB_REPO");
     if (env != null && !env.isBlank()) {
-      return Paths.get(env);
+      return withDlv(Paths.get(env));
     }
     Path cwd = Paths.get("").toAbsolutePath();
     return Repository.discover(cwd).orElseThrow(() -> new ModelHubException(
         "no repository found in " + cwd + " or its parents: run 'dlv init', set"
             + " MODELHUB_REPO or pass --repo DIR"));
+  }
+
+  /** A project folder holding {@code .dlv} names the repository inside it. */
+  private static Path withDlv(Path dir) {
+    Path inner = dir.resolve(Repository.DIR_NAME);
+    return !Files.isRegularFile(dir.resolve(Repository.PROPERTIES))
+        && Files.isRegularFile(inner.resolve(Repository.PROPERTIES)) ? inner : dir;
   }
 
   Repository open() {

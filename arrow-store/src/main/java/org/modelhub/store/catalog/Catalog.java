@@ -162,6 +162,16 @@ public final class Catalog implements AutoCloseable {
     return new Network(head[0], layers, NetworkJson.parseAttrs(head[1]));
   }
 
+  /** LAYERS.NUM_PARAMS of a version: values in the tensors of each layer. */
+  public Map<String, Long> layerParams(String versionId) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (Object[] r : query("SELECT NAME, NUM_PARAMS FROM LAYERS WHERE VERSION_ID = ?"
+        + " ORDER BY ORDINAL", rs -> new Object[] {rs.getString(1), rs.getLong(2)}, versionId)) {
+      m.put((String) r[0], (Long) r[1]);
+    }
+    return m;
+  }
+
   public List<TensorEntry> tensors(String versionId) {
     return query("SELECT t.NAME, t.ORDINAL, t.SHAPE, t.DTYPE, t.NUM_VALUES, "
         + prefixed("o.", OBJECT_COLUMNS) + " FROM TENSOR_ENTRIES t JOIN OBJECTS o"
@@ -235,7 +245,9 @@ public final class Catalog implements AutoCloseable {
    */
   public int insert(NewVersion v, boolean clearStage) {
     return inTransaction(() -> {
-      Optional<ModelInfo> model = model(v.model());
+      // lock the model's row: two writers cannot both take the next number
+      Optional<ModelInfo> model = queryOne("SELECT NAME, CREATED, LATEST_VERSION, VERSION_COUNT"
+          + " FROM MODELS WHERE NAME = ? FOR UPDATE", Catalog::model, v.model());
       int number = model.map(m -> m.latestVersion() + 1).orElse(1);
       if (model.isEmpty()) {
         update("INSERT INTO MODELS (NAME, CREATED, LATEST_VERSION, VERSION_COUNT)"

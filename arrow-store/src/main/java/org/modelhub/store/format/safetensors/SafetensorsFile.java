@@ -66,7 +66,6 @@ final class SafetensorsFile {
       }
       long dataStart = 8 + headerLen;
       long dataLen = size - dataStart;
-      MappedByteBuffer data = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataLen);
       Map<String, String> metadata = new LinkedHashMap<>();
       List<Entry> entries = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
@@ -81,8 +80,10 @@ final class SafetensorsFile {
       entries.sort(Comparator.comparingLong(Entry::begin));
       List<Tensor> tensors = new ArrayList<>();
       for (Entry e : entries) {
-        ByteBuffer slice = data.slice((int) e.begin, (int) (e.end - e.begin));
-        tensors.add(new Tensor(e.name, e.dtype, e.shape, slice));
+        // one mapping per tensor: files may exceed the 2 GiB a single mapping can cover
+        MappedByteBuffer data = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin,
+            e.end - e.begin);
+        tensors.add(new Tensor(e.name, e.dtype, e.shape, data));
       }
       return new Contents(tensors, metadata);
     }
