@@ -31,13 +31,7 @@ final class CatalogTable extends ReadOnlyTable {
   }
 
   @Override public RelNode toRel(RelOptTable.ToRelContext context, RelOptTable relOptTable) {
+    context.getCluster().getPlanner().addRule(ReadOnlyModifyRule.INSTANCE);
     return jdbc.toRel(context, relOptTable);
-  }
-
-  @Override public <C> C unwrap(Class<C> aClass) {
-    if (aClass.isInstance(jdbc)) {
-      return aClass.cast(jdbc);
-    }
-    return super.unwrap(aClass);
   }
 }

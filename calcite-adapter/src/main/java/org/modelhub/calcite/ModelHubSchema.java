@@ -25,6 +25,7 @@ import org.apache.calcite.sql.SqlDialectFactoryImpl;
 import org.apache.commons.dbcp2.BasicDataSource;
 import org.modelhub.store.ModelHubException;
 import org.modelhub.store.Repository;
+import org.modelhub.store.catalog.Catalog;
 
 /**
  * The SQL schema {@code MODELHUB} of one repository: the catalog tables (H2 views reached
@@ -52,9 +53,10 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
   public ModelHubSchema(SchemaPlus parent, Repository repo) {
     this.repo = requireNonNull(repo, "repo");
     this.dataSource = new BasicDataSource();
-    dataSource.setUrl(repo.catalog().url());
-    dataSource.setDriverClassName("org.h2.Driver");
-    dataSource.setUsername("sa");
+    dataSource.setUrl(repo.catalog().readerUrl());
+    dataSource.setDriver(org.h2.Driver.load());
+    // a user that may only read the MODELHUB views: no SQL statement can change the catalog
+    dataSource.setUsername(Catalog.READER);
     dataSource.setPassword("");
     dataSource.setDefaultReadOnly(true);
     SqlDialect dialect = JdbcSchema.createDialect(SqlDialectFactoryImpl.INSTANCE, dataSource);

@@ -33,6 +33,10 @@ abstract class ReadOnlyTable extends AbstractTable implements TranslatableTable,
     this.name = requireNonNull(name, "name");
   }
 
+  String name() {
+    return name;
+  }
+
   @Override public final Collection getModifiableCollection() {
     throw ReadOnlyTables.reject(name);
   }

@@ -16,6 +16,7 @@ import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexUtil;
 import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.type.SqlTypeUtil;
 import org.apache.calcite.tools.RelBuilderFactory;
 
 /**
@@ -76,7 +77,10 @@ public final class WeightsFilterRule extends RelRule<WeightsFilterRule.Config> {
       if (ref instanceof RexInputRef
           && (value instanceof RexLiteral || value instanceof RexDynamicParam)) {
         col[0] = scan.fields[((RexInputRef) ref).getIndex()];
-        if (value instanceof RexLiteral && RexLiteral.stringValue(value) == null) {
+        boolean pushable = col[0] == WeightsTable.VERSION_ID || col[0] == WeightsTable.TENSOR;
+        if (!pushable || (value instanceof RexLiteral
+            && (!SqlTypeUtil.inCharFamily(value.getType())
+                || RexLiteral.stringValue(value) == null))) {
           return null;
         }
         return value;

@@ -83,6 +83,7 @@ public final class WeightsTableScan extends TableScan implements EnumerableRel {
     planner.addRule(WeightsRules.FILTER);
     planner.addRule(WeightsRules.PROJECT);
     planner.addRule(WeightsRules.AGGREGATE_PROJECT);
+    planner.addRule(ReadOnlyModifyRule.INSTANCE);
   }
 
   /**

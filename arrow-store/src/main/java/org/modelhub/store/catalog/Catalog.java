@@ -3,7 +3,6 @@ package org.modelhub.store.catalog;
 import static java.util.Objects.requireNonNull;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import org.modelhub.store.ModelHubException;
 import org.modelhub.store.format.FileRole;
 import org.modelhub.store.model.DType;
@@ -39,6 +39,9 @@ public final class Catalog implements AutoCloseable {
   private static final String OBJECT_COLUMNS =
       "SHA256, OBJECT_ID, ENCODING, COMPRESSION, BASE, RAW_BYTES, STORED_BYTES";
 
+  /** The H2 user that may only SELECT from the MODELHUB views (SQL clients connect as it). */
+  public static final String READER = "MODELHUB_READER";
+
   private final Connection conn;
   private final String url;
 
@@ -50,7 +53,12 @@ public final class Catalog implements AutoCloseable {
   /** Opens (creating if needed) the catalog at an H2 URL and brings its tables up to date. */
   public static Catalog open(String url) {
     try {
-      Connection c = DriverManager.getConnection(url, "sa", "");
+      // H2's driver directly, not DriverManager: a tool that loads ModelHub in a class loader
+      // of its own (DBeaver) has H2 there too, where DriverManager does not look
+      Properties props = new Properties();
+      props.setProperty("user", "sa");
+      props.setProperty("password", "");
+      Connection c = org.h2.Driver.load().connect(url, props);
       try (Statement s = c.createStatement()) {
         for (String ddl : CatalogSchema.DDL) {
           s.execute(ddl);
@@ -73,6 +81,14 @@ public final class Catalog implements AutoCloseable {
   /** The JDBC URL this catalog was opened with. */
   public String url() {
     return url;
+  }
+
+  /**
+   * The URL for {@link #READER} sessions: without settings only an administrator may give
+   * (the in-memory {@code DB_CLOSE_DELAY}, which the owner's connection already set).
+   */
+  public String readerUrl() {
+    return url.replaceAll(";DB_CLOSE_DELAY=[^;]*", "");
   }
 
   /** The live connection, for read-only SQL by the layers above. */
