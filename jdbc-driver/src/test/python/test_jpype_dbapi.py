@@ -88,9 +88,8 @@ class ModelHubDbApiTest(unittest.TestCase):
                          self.query("SELECT PARENT_ID, CHILD_ID FROM LINEAGE"))
 
     def test_layers(self):
-        # ORDINAL is a reserved word in Calcite's SQL: quoted
         rows = self.query('SELECT NAME, TYPE, NUM_PARAMS, ATTRS FROM LAYERS'
-                          ' WHERE VERSION_ID = ? ORDER BY "ORDINAL"', (self.ids[0],))
+                          ' WHERE VERSION_ID = ? ORDER BY SEQ', (self.ids[0],))
         self.assertEqual([(n, t) for n, t, _, _ in LAYERS], [r[:2] for r in rows])
         for (name, _, units, _), row in zip(LAYERS, rows):
             expected = sum(len(v) for k, v in self.v1.items() if k.startswith(name + "/"))

@@ -29,7 +29,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.modelhub.store.Corpus;
@@ -154,8 +153,6 @@ class ShadedJarIT {
         List.of("jdbc:modelhub:" + repo), queries()));
   }
 
-  @Disabled("Catalog.open finds H2 through DriverManager, which knows no driver loaded by a"
-      + " tool's own class loader (see the i3-jpype report); enable once it loads H2 itself")
   @Test void queriesRepositoryFromClassLoaderOfItsOwn() throws Exception {
     Probe p = probe(List.of(), List.of("--jar", JAR.toString(), "jdbc:modelhub:" + repo),
         queries());
@@ -183,9 +180,8 @@ class ShadedJarIT {
   private static String[] queries() {
     return new String[] {
         "SELECT MODEL, VERSION, NUM_LAYERS, NUM_PARAMS FROM VERSIONS ORDER BY MODEL",
-        // ORDINAL is reserved in Calcite's SQL, so it needs quotes (see the i3-jpype report)
         "SELECT L.NAME, L.TYPE FROM LAYERS L JOIN VERSIONS V ON L.VERSION_ID = V.ID"
-            + " WHERE V.MODEL = 'lenet' ORDER BY L.\"ORDINAL\"",
+            + " WHERE V.MODEL = 'lenet' ORDER BY L.SEQ",
         "SELECT TENSOR, COUNT(*), SUM(WEIGHT) FROM WEIGHTS WHERE VERSION_ID ="
             + " (SELECT ID FROM VERSIONS WHERE MODEL = 'cnn') GROUP BY TENSOR",
         "SELECT TENSOR, NUM_VALUES, MEAN FROM TABLE(WEIGHT_STATS('lenet@1'))"};
