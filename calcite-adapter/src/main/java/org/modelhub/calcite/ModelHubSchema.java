@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.calcite.DataContext;
-import org.apache.calcite.adapter.jdbc.JdbcConvention;
 import org.apache.calcite.adapter.jdbc.JdbcSchema;
 import org.apache.calcite.adapter.jdbc.JdbcTable;
 import org.apache.calcite.linq4j.tree.Expression;
@@ -63,7 +62,7 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
     // generated code finds the data source through this schema's unwrap(JdbcSchema.class)
     Expression expression = Schemas.subSchemaExpression(parent, NAME, ModelHubSchema.class);
     this.jdbc = new JdbcSchema(dataSource, dialect,
-        JdbcConvention.of(dialect, expression, NAME), null, NAME);
+        new CatalogConvention(dialect, expression, NAME), null, NAME);
     for (String t : CATALOG_TABLES) {
       JdbcTable table = (JdbcTable) jdbc.tables().get(t);
       if (table == null) {

@@ -59,13 +59,15 @@ public final class Catalog implements AutoCloseable {
       props.setProperty("user", "sa");
       props.setProperty("password", "");
       Connection c = org.h2.Driver.load().connect(url, props);
-      try (Statement s = c.createStatement()) {
-        for (String ddl : CatalogSchema.DDL) {
-          s.execute(ddl);
-        }
-      }
       Catalog catalog = new Catalog(c, url);
-      if (catalog.setting("catalog.version").isEmpty()) {
+      // the DDL runs when the catalog is new or older than this code, not on every open:
+      // replacing a view while another session reads through it would disturb that reader
+      if (!catalog.upToDate()) {
+        try (Statement s = c.createStatement()) {
+          for (String ddl : CatalogSchema.DDL) {
+            s.execute(ddl);
+          }
+        }
         catalog.putSetting("catalog.version", Integer.toString(CatalogSchema.VERSION));
       }
       return catalog;
@@ -97,6 +99,18 @@ public final class Catalog implements AutoCloseable {
   }
 
   // ---- settings ------------------------------------------------------------------------
+
+  private boolean upToDate() throws SQLException {
+    try (Statement s = conn.createStatement();
+         ResultSet rs = s.executeQuery("SELECT VAL FROM SETTINGS WHERE NAME = 'catalog.version'")) {
+      return rs.next() && Integer.toString(CatalogSchema.VERSION).equals(rs.getString(1));
+    } catch (SQLException e) {
+      if (e.getErrorCode() == 42102 || e.getErrorCode() == 42104) {
+        return false; // no SETTINGS table yet: a new catalog
+      }
+      throw e;
+    }
+  }
 
   public Optional<String> setting(String name) {
     return queryOne("SELECT VAL FROM SETTINGS WHERE NAME = ?", rs -> rs.getString(1), name);

@@ -8,8 +8,8 @@ import java.util.List;
  * tensor entries with the object that stores their values (objects are shared by dedup).
  */
 final class CatalogSchema {
-  /** Bumped when the tables change; stored in the SETTINGS table. */
-  static final int VERSION = 1;
+  /** Bumped when the DDL below changes; stored in SETTINGS, so older catalogs are upgraded. */
+  static final int VERSION = 2;
 
   static final List<String> DDL = List.of(
       "CREATE TABLE IF NOT EXISTS SETTINGS (NAME VARCHAR(100) PRIMARY KEY, VAL VARCHAR)",
