@@ -166,17 +166,22 @@ public final class SqlCatalogBench {
    * Runs the statements in turn for about {@code seconds}, each for a slice of {@link #SLICE}
    * seconds at a time: long enough that a path runs with its code and data warm in the
    * caches, as it would in a program that uses only one of them, and short enough that a
-   * change in the machine's load falls on all of them alike.
+   * change in the machine's load falls on all of them alike. The order of the paths rotates
+   * every round, and each path walks the parameter sets from its own offset, so that no path
+   * finds H2's page cache warmed for its parameters by the path before it.
    */
   private static void measure(Query q, List<PreparedStatement> sides, List<Latencies> ls,
       List<Latencies> cpus, double seconds, boolean record) throws SQLException {
     long end = System.nanoTime() + (long) (seconds * 1e9);
-    int p = 0;
-    while (System.nanoTime() < end || record && ls.get(0).count() < MIN_RUNS) {
-      for (int side = 0; side < sides.size(); side++) {
+    int sets = q.params().size();
+    int[] runs = new int[sides.size()];
+    for (int round = 0; System.nanoTime() < end || record && ls.get(0).count() < MIN_RUNS;
+        round++) {
+      for (int k = 0; k < sides.size(); k++) {
+        int side = (round + k) % sides.size();
         long sliceEnd = System.nanoTime() + (long) (SLICE * 1e9);
-        for (int i = 0; i == 0 || System.nanoTime() < sliceEnd; i++) {
-          Object[] params = q.params().get((p + i) % q.params().size());
+        do {
+          Object[] params = q.params().get((runs[side]++ + side * sets / sides.size()) % sets);
           long c = THREADS.getCurrentThreadCpuTime();
           long t = System.nanoTime();
           execute(sides.get(side), params);
@@ -186,9 +191,8 @@ public final class SqlCatalogBench {
             ls.get(side).add(ns);
             cpus.get(side).add(cpu);
           }
-        }
+        } while (System.nanoTime() < sliceEnd);
       }
-      p++;
     }
   }
 
