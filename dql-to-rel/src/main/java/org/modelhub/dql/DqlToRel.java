@@ -182,7 +182,7 @@ public final class DqlToRel {
     List<RexNode> conditions = new ArrayList<>();
     Holder<RexCorrelVariable> v = Holder.empty();
     b.variable(v::set);
-    Scope scope = new Scope(v.get(), bindingSource);
+    Scope scope = new Scope(v.get(), bindingSource, versionConjuncts(where));
     if (source.isSaved()) {
       if (!savedQueryExists.test(source.savedQuery())) {
         throw new DqlException(source.pos(), "no saved statement named \""
@@ -200,11 +200,33 @@ public final class DqlToRel {
     }
   }
 
-  /** The correlation variable of the current version row, and the captures it binds. */
-  private record Scope(RexCorrelVariable row, NamePattern bindings) {
+  /**
+   * The correlation variable of the current version row, the captures it binds, and the
+   * conditions on the version's own columns that every selected row meets.
+   */
+  private record Scope(RexCorrelVariable row, NamePattern bindings,
+      List<Ast.Condition> versionConjuncts) {
     boolean binds(int k) {
       return bindings != null && bindings.captures().contains(k);
     }
+  }
+
+  /**
+   * The top-level conjuncts of {@code where} that test only the version's own columns
+   * (names, times, sizes). A selected version meets them all, so a structural sub-query may
+   * be restricted to the versions that meet them: the restriction changes nothing for a
+   * selected row, and lets the catalog start its join from a few versions instead of all.
+   */
+  private static List<Ast.Condition> versionConjuncts(Ast.Condition where) {
+    List<Ast.Condition> out = new ArrayList<>();
+    if (where instanceof Ast.And a) {
+      out.addAll(versionConjuncts(a.left()));
+      out.addAll(versionConjuncts(a.right()));
+    } else if (where instanceof Ast.NameLike || where instanceof Ast.PropertyLike
+        || where instanceof Ast.Comparison c && !AstBuilder.KEYED.contains(c.property().name())) {
+      out.add(where);
+    }
+    return out;
   }
 
   /**
@@ -273,7 +295,17 @@ public final class DqlToRel {
   /** EXISTS a layer matching the selector (or a neighbour of one) of the template. */
   private RexNode layers(Ast.Selector sel, Ast.Hop hop, Ast.Template template, Scope s) {
     return b.exists(rb -> {
-      rb.scan("LAYERS").as("l");
+      if (s.versionConjuncts().isEmpty()) {
+        rb.scan("LAYERS").as("l");
+      } else {
+        rb.scan("VERSIONS");
+        List<RexNode> restrict = new ArrayList<>();
+        s.versionConjuncts().forEach(c -> restrict.add(condition(c, s)));
+        rb.filter(restrict).project(rb.field("ID")).as("vp");
+        rb.scan("LAYERS").as("l");
+        rb.join(JoinRelType.INNER,
+            rb.equals(rb.field(2, "vp", "ID"), rb.field(2, "l", "VERSION_ID")));
+      }
       if (hop != Ast.Hop.SELF) {
         boolean next = hop == Ast.Hop.NEXT;
         rb.scan("EDGES").as("e");
