@@ -21,9 +21,11 @@ import org.modelhub.store.model.Metric;
  *
  * @param data the data file (or folder) tested on, as an absolute path
  * @param dataSha256 sha256 over the data file bytes read
+ * @param run the test's number among the version's tests (its METRICS STEP), 0 until
+ *     recorded
  */
 public record TestResult(VersionInfo version, String data, String dataSha256, long examples,
-    double loss, double accuracy, ConfusionMatrix confusion) {
+    double loss, double accuracy, ConfusionMatrix confusion, int run) {
   /** Names of METRICS and HYPERPARAMS rows that record tests start with this. */
   public static final String PREFIX = "eval.";
 
@@ -66,10 +68,10 @@ public record TestResult(VersionInfo version, String data, String dataSha256, lo
 
   /**
    * Appends this result to the version's METRICS and HYPERPARAMS in one transaction, as its
-   * next test number; returns that number.
+   * next test number; returns the result with that number.
    */
-  public int record(Repository repo) {
-    return repo.catalog().inTransaction(() -> {
+  public TestResult record(Repository repo) {
+    int number = repo.catalog().inTransaction(() -> {
       int run = 1 + repo.catalog().queryOne("SELECT MAX(STEP) FROM METRICS"
           + " WHERE VERSION_ID = ? AND NAME = ?", rs -> rs.getInt(1), version.id(),
           PREFIX + "accuracy").orElse(0);
@@ -83,5 +85,7 @@ public record TestResult(VersionInfo version, String data, String dataSha256, lo
       }
       return run;
     });
+    return new TestResult(version, data, dataSha256, examples, loss, accuracy, confusion,
+        number);
   }
 }

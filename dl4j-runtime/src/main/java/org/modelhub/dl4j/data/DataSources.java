@@ -128,13 +128,35 @@ public final class DataSources {
           + ")");
     }
     Normalizer n = normalizer(config, train);
-    return new DataSplit(train.normalized(n), test.normalized(n), n.toString());
+    return new DataSplit(train.normalized(n), test.normalized(n), n.spec());
   }
 
-  /** Test examples alone ({@code dlv eval}): normalised with their own statistics. */
+  /** Test examples alone: normalised as {@code normalize} says, with their own statistics. */
   public static LabeledData testOnly(Path path, TrainingConfig config) {
     LabeledData all = read(path, config);
     return all.normalized(normalizer(config, all));
+  }
+
+  /**
+   * Test examples alone, normalised as a trained version records it (its
+   * {@code normalization} hyperparameter, written by an evaluate run).
+   *
+   * @throws ModelHubException when the recorded normalisation does not fit the data
+   */
+  public static LabeledData testOnly(Path path, TrainingConfig config, String normalization) {
+    LabeledData all = read(path, config);
+    Normalizer n;
+    try {
+      n = Normalizer.parse(normalization);
+    } catch (IllegalArgumentException e) {
+      throw new ModelHubException("the version's normalization hyperparameter cannot be read: "
+          + e.getMessage());
+    }
+    if (!n.fits(all.featureCount())) {
+      throw new ModelHubException("the version was trained on examples of another size than"
+          + " the " + all.featureCount() + " features of " + path);
+    }
+    return all.normalized(n);
   }
 
   private static Normalizer normalizer(TrainingConfig config, LabeledData train) {

@@ -91,6 +91,69 @@ final class Normalizer {
     return out;
   }
 
+  /**
+   * The normaliser as text, which {@link #parse} reads back: {@code none},
+   * {@code scale 0.003921569}, or {@code standardize} / {@code minmax} with
+   * {@code shift=a,b,... scale=c,d,...}. A trained version records it (hyperparameter
+   * {@code normalization}) so that a later test scales its data the same way.
+   */
+  String spec() {
+    if (scale == null) {
+      return "none";
+    }
+    if (scale.length == 1 && shift[0] == 0f && description.startsWith("x/")) {
+      return "scale " + scale[0];
+    }
+    return description + " shift=" + join(shift) + " scale=" + join(scale);
+  }
+
+  private static String join(float[] v) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < v.length; i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(v[i]);
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Reads {@link #spec()}'s text.
+   *
+   * @throws IllegalArgumentException when the text is not a normaliser
+   */
+  static Normalizer parse(String spec) {
+    String s = spec.trim();
+    if (s.equals("none")) {
+      return none();
+    }
+    if (s.startsWith("scale ")) {
+      float k = Float.parseFloat(s.substring(6).trim());
+      return new Normalizer(new float[] {0f}, new float[] {k}, "x/" + (1 / k));
+    }
+    String[] parts = s.split(" ");
+    if (parts.length != 3 || !parts[1].startsWith("shift=") || !parts[2].startsWith("scale=")) {
+      throw new IllegalArgumentException("not a normalization: '" + spec + "'");
+    }
+    return new Normalizer(floats(parts[1].substring(6)), floats(parts[2].substring(6)),
+        parts[0]);
+  }
+
+  private static float[] floats(String csv) {
+    String[] p = csv.split(",");
+    float[] out = new float[p.length];
+    for (int i = 0; i < p.length; i++) {
+      out[i] = Float.parseFloat(p[i]);
+    }
+    return out;
+  }
+
+  /** Whether it can scale examples of {@code features} values. */
+  boolean fits(int features) {
+    return scale == null || scale.length == 1 || scale.length == features;
+  }
+
   @Override public String toString() {
     return description;
   }

@@ -5,7 +5,6 @@ import org.nd4j.linalg.learning.config.AdaGrad;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.RmsProp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
@@ -32,7 +31,8 @@ final class Updaters {
 
   static IUpdater updater(TrainingConfig config, double lr) {
     if (lr == 0) {
-      return new NoOp();
+      // frozen: DL4J's NoOp would apply the raw gradient; a zero step leaves every bit as is
+      return new Sgd(0);
     }
     ISchedule schedule = schedule(config, lr);
     String kind = config.get(TrainingConfig.UPDATER);
