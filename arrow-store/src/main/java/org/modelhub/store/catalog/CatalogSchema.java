@@ -9,7 +9,7 @@ import java.util.List;
  */
 final class CatalogSchema {
   /** Bumped when the DDL below changes; stored in SETTINGS, so older catalogs are upgraded. */
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   static final List<String> DDL = List.of(
       "CREATE TABLE IF NOT EXISTS SETTINGS (NAME VARCHAR(100) PRIMARY KEY, VAL VARCHAR)",
@@ -101,6 +101,11 @@ final class CatalogSchema {
           + " NAME VARCHAR(200) PRIMARY KEY,"
           + " TEXT VARCHAR NOT NULL,"
           + " CREATED TIMESTAMP NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS QUERY_VERSIONS ("
+          + " QUERY VARCHAR(200) NOT NULL REFERENCES QUERIES(NAME) ON DELETE CASCADE,"
+          + " VERSION_ID CHAR(64) NOT NULL REFERENCES VERSIONS(ID),"
+          + " SEQ INT NOT NULL,"
+          + " PRIMARY KEY (QUERY, VERSION_ID))",
       "CREATE TABLE IF NOT EXISTS STAGE ("
           + " PATH VARCHAR(2000) PRIMARY KEY,"
           + " ROLE VARCHAR(20) NOT NULL,"
@@ -133,6 +138,8 @@ final class CatalogSchema {
           + " FROM PUBLIC.FILES",
       "CREATE OR REPLACE VIEW MODELHUB.QUERIES AS SELECT NAME, TEXT, CREATED"
           + " FROM PUBLIC.QUERIES",
+      "CREATE OR REPLACE VIEW MODELHUB.QUERY_VERSIONS AS SELECT QUERY, VERSION_ID, SEQ"
+          + " FROM PUBLIC.QUERY_VERSIONS",
       "CREATE USER IF NOT EXISTS " + Catalog.READER + " PASSWORD ''",
       "GRANT SELECT ON SCHEMA MODELHUB TO " + Catalog.READER);
 
