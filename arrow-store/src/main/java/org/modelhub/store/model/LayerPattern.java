@@ -13,23 +13,65 @@ import java.util.regex.Pattern;
 import org.modelhub.store.ModelHubException;
 
 /**
- * A pattern over layer names, as DQL writes them in {@code m["conv*($1)"]}: it matches the
- * whole name; {@code *} matches any run of characters (greedily), {@code [1,3,5]} one of the
- * listed texts, and {@code ($1)} right after either captures what it matched. Everything
- * else matches itself, case-sensitively.
+ * A pattern over layer names, as DQL writes them in {@code m["conv*($1)"]} and per-layer
+ * settings in {@code m["conv*"].lr}: it matches the whole name; {@code *} matches any run of
+ * characters (greedily), {@code [1,3,5]} one of the listed texts, and {@code ($1)} right
+ * after either captures what it matched. A backslash makes the next character literal;
+ * everything else matches itself, case-sensitively. DQL's translator reads the parsed
+ * {@link #segments()} to derive SQL LIKE prefilters; matching and captures live here only.
  *
  * <pre>LayerPattern.compile("conv*($1)").match("conv3")   // Optional[{$1=3}]
  * LayerPattern.compile("conv[1,3,5]").matches("conv2") // false</pre>
  */
 public final class LayerPattern {
+  /** A piece of a pattern, in order. */
+  public sealed interface Segment permits Text, Wildcard, Choice { }
+
+  /** Literal text. */
+  public record Text(String text) implements Segment { }
+
+  /** {@code *}; {@code capture} is its {@code $N}, or null. */
+  public record Wildcard(String capture) implements Segment { }
+
+  /** {@code [a,b,c]}; {@code capture} is its {@code $N}, or null. */
+  public record Choice(List<String> alternatives, String capture) implements Segment {
+    public Choice {
+      alternatives = List.copyOf(alternatives);
+    }
+  }
+
   private final String text;
+  private final List<Segment> segments;
   private final Pattern regex;
   private final List<String> captures;
 
-  private LayerPattern(String text, Pattern regex, List<String> captures) {
+  private LayerPattern(String text, List<Segment> segments) {
     this.text = text;
-    this.regex = regex;
-    this.captures = captures;
+    this.segments = List.copyOf(segments);
+    List<String> names = new ArrayList<>();
+    StringBuilder re = new StringBuilder();
+    for (Segment s : segments) {
+      if (s instanceof Text t) {
+        re.append(Pattern.quote(t.text()));
+      } else if (s instanceof Wildcard w) {
+        re.append(w.capture() != null ? "(.*)" : "(?:.*)");
+        if (w.capture() != null) {
+          names.add(w.capture());
+        }
+      } else {
+        Choice c = (Choice) s;
+        List<String> items = new ArrayList<>();
+        c.alternatives().forEach(a -> items.add(Pattern.quote(a)));
+        // longest first, so that [1,10] matches all of "10"
+        items.sort((a, b) -> b.length() - a.length());
+        re.append(c.capture() != null ? "(" : "(?:").append(String.join("|", items)).append(')');
+        if (c.capture() != null) {
+          names.add(c.capture());
+        }
+      }
+    }
+    this.regex = Pattern.compile(re.toString(), Pattern.DOTALL);
+    this.captures = Collections.unmodifiableList(names);
   }
 
   /**
@@ -39,63 +81,62 @@ public final class LayerPattern {
    */
   public static LayerPattern compile(String pattern) {
     requireNonNull(pattern, "pattern");
-    StringBuilder re = new StringBuilder();
-    StringBuilder literal = new StringBuilder();
+    if (pattern.isEmpty()) {
+      throw new SyntaxException(pattern, 0, "empty pattern: it would match no layer");
+    }
+    List<Segment> segments = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    boolean afterWildcard = false;
-    int group = -1;
+    StringBuilder literal = new StringBuilder();
     int i = 0;
     while (i < pattern.length()) {
       char c = pattern.charAt(i);
-      if (c == '*' || c == '[') {
-        flush(literal, re);
-        group = re.length();
+      if (c == '\\' && i + 1 < pattern.length()) {
+        literal.append(pattern.charAt(i + 1));
+        i += 2;
+      } else if (c == '*' || c == '[') {
+        flush(literal, segments);
+        List<String> alternatives = null;
         if (c == '*') {
-          re.append("(.*)");
           i++;
         } else {
-          i = alternatives(pattern, i, re);
+          int close = pattern.indexOf(']', i);
+          if (close < 0) {
+            throw new SyntaxException(pattern, i, "'[' without ']'");
+          }
+          alternatives = alternatives(pattern, i, close);
+          i = close + 1;
         }
-        afterWildcard = true;
-        continue;
-      }
-      if (c == '(' && pattern.startsWith("($", i)) {
-        if (!afterWildcard) {
-          throw new SyntaxException(pattern, i, "a capture '($N)' must follow '*' or '[...]'");
+        String capture = null;
+        if (pattern.startsWith("($", i)) {
+          int close = pattern.indexOf(')', i);
+          String name = close < 0 ? "" : pattern.substring(i + 1, close);
+          if (!name.matches("\\$[0-9]+")) {
+            throw new SyntaxException(pattern, i, "expected a capture such as '($1)'");
+          }
+          if (names.contains(name)) {
+            throw new SyntaxException(pattern, i, "capture " + name + " appears twice");
+          }
+          names.add(name);
+          capture = name;
+          i = close + 1;
         }
-        int close = pattern.indexOf(')', i);
-        String name = close < 0 ? "" : pattern.substring(i + 1, close);
-        if (close < 0 || !name.matches("\\$[0-9]+")) {
-          throw new SyntaxException(pattern, i, "expected a capture such as '($1)'");
-        }
-        if (names.contains(name)) {
-          throw new SyntaxException(pattern, i, "capture " + name + " appears twice");
-        }
-        names.add(name);
-        // the wildcard's group becomes named: $1 -> c1
-        re.insert(group + 1, "?<c" + name.substring(1) + ">");
-        i = close + 1;
-        afterWildcard = false;
-        continue;
-      }
-      if (c == ']') {
+        segments.add(alternatives == null ? new Wildcard(capture)
+            : new Choice(alternatives, capture));
+      } else if (c == '(' && pattern.startsWith("($", i)) {
+        throw new SyntaxException(pattern, i, "a capture '($N)' must follow '*' or '[...]'");
+      } else if (c == ']') {
         throw new SyntaxException(pattern, i, "']' without '['");
+      } else {
+        literal.append(c);
+        i++;
       }
-      literal.append(c);
-      afterWildcard = false;
-      i++;
     }
-    flush(literal, re);
-    return new LayerPattern(pattern, Pattern.compile(re.toString(), Pattern.DOTALL),
-        Collections.unmodifiableList(names));
+    flush(literal, segments);
+    return new LayerPattern(pattern, segments);
   }
 
-  /** Appends {@code [a,b,c]} starting at {@code start} as a group; returns the next index. */
-  private static int alternatives(String pattern, int start, StringBuilder re) {
-    int close = pattern.indexOf(']', start);
-    if (close < 0) {
-      throw new SyntaxException(pattern, start, "'[' without ']'");
-    }
+  /** The texts of {@code [a,b,c]} between {@code start} and {@code close}. */
+  private static List<String> alternatives(String pattern, int start, int close) {
     String body = pattern.substring(start + 1, close);
     List<String> items = new ArrayList<>();
     int at = start + 1;
@@ -107,18 +148,15 @@ public final class LayerPattern {
       if (t.indexOf('[') >= 0 || t.indexOf('*') >= 0) {
         throw new SyntaxException(pattern, at, "a choice in '[...]' is plain text");
       }
-      items.add(Pattern.quote(t));
+      items.add(t);
       at += item.length() + 1;
     }
-    // longest first, so that [1,10] matches all of "10"
-    items.sort((a, b) -> b.length() - a.length());
-    re.append('(').append(String.join("|", items)).append(')');
-    return close + 1;
+    return items;
   }
 
-  private static void flush(StringBuilder literal, StringBuilder re) {
+  private static void flush(StringBuilder literal, List<Segment> segments) {
     if (literal.length() > 0) {
-      re.append(Pattern.quote(literal.toString()));
+      segments.add(new Text(literal.toString()));
       literal.setLength(0);
     }
   }
@@ -128,9 +166,29 @@ public final class LayerPattern {
     return text;
   }
 
+  /** The parsed pattern, in order. */
+  public List<Segment> segments() {
+    return segments;
+  }
+
   /** Capture names in order of appearance ({@code $1}, {@code $2}...). */
   public List<String> captures() {
     return captures;
+  }
+
+  /** Whether the pattern has no {@code *}, so that it names a finite set of layers. */
+  public boolean isFinite() {
+    return segments.stream().noneMatch(s -> s instanceof Wildcard);
+  }
+
+  /** A Java regex (DOTALL) matching whole names, with one group per capture, in order. */
+  public String regex() {
+    return regex.pattern();
+  }
+
+  /** The regex group (1-based) that holds {@code capture} ({@code $2}), or 0 if none does. */
+  public int group(String capture) {
+    return captures.indexOf(capture) + 1;
   }
 
   public boolean matches(String layerName) {
@@ -147,8 +205,8 @@ public final class LayerPattern {
       return Optional.empty();
     }
     Map<String, String> out = new LinkedHashMap<>();
-    for (String name : captures) {
-      out.put(name, m.group("c" + name.substring(1)));
+    for (int g = 0; g < captures.size(); g++) {
+      out.put(captures.get(g), m.group(g + 1));
     }
     return Optional.of(Collections.unmodifiableMap(out));
   }
@@ -200,15 +258,22 @@ public final class LayerPattern {
   /** A malformed layer pattern: where (0-based index into the pattern) and what was wrong. */
   public static final class SyntaxException extends ModelHubException {
     private final int index;
+    private final String detail;
 
-    SyntaxException(String pattern, int index, String message) {
-      super("layer pattern \"" + pattern + "\", position " + (index + 1) + ": " + message);
+    SyntaxException(String pattern, int index, String detail) {
+      super("layer pattern \"" + pattern + "\", position " + (index + 1) + ": " + detail);
       this.index = index;
+      this.detail = detail;
     }
 
     /** 0-based index of the offending character in the pattern. */
     public int index() {
       return index;
+    }
+
+    /** What was wrong, without the pattern and position. */
+    public String detail() {
+      return detail;
     }
   }
 }

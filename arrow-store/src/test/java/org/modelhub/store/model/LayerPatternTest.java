@@ -72,4 +72,24 @@ class LayerPatternTest {
         () -> LayerPattern.substitute("relu$2", Map.of("$1", "1")));
     assertTrue(u.getMessage().contains("uses $2"), u.getMessage());
   }
+
+  @Test void escapesAndTheParsedFormDqlReads() {
+    assertTrue(LayerPattern.compile("a\\*b").matches("a*b"), "a backslash makes * literal");
+    assertFalse(LayerPattern.compile("a\\*b").matches("axb"));
+    LayerPattern p = LayerPattern.compile("block[1,2]($1)_*_conv*($2)");
+    assertEquals(List.of(new LayerPattern.Text("block"),
+        new LayerPattern.Choice(List.of("1", "2"), "$1"), new LayerPattern.Text("_"),
+        new LayerPattern.Wildcard(null), new LayerPattern.Text("_conv"),
+        new LayerPattern.Wildcard("$2")), p.segments());
+    assertFalse(p.isFinite());
+    assertTrue(LayerPattern.compile("conv[1,3]").isFinite());
+    assertEquals(2, p.group("$2"), "one regex group per capture, in order");
+    assertEquals(0, p.group("$3"));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(p.regex())
+        .matcher("block2_x_y_conv7");
+    assertTrue(m.matches());
+    assertEquals("7", m.group(p.group("$2")));
+    assertEquals(Optional.of(Map.of("$1", "2", "$2", "7")), p.match("block2_x_y_conv7"));
+    assertThrows(LayerPattern.SyntaxException.class, () -> LayerPattern.compile(""));
+  }
 }
