@@ -91,6 +91,12 @@ public final class DqlEvaluate {
     }
   }
 
+  /** A cancellation that follows the cancel flag of the statement {@code root} belongs to. */
+  static Cancellation cancellation(DataContext root) {
+    AtomicBoolean flag = root == null ? null : DataContext.Variable.CANCEL_FLAG.get(root);
+    return new Cancellation().watching(flag == null ? null : flag::get);
+  }
+
   /**
    * The statement's config, grid and keep rule as the JSON the plan passes to
    * {@code DQL_EVALUATE}; each setting is checked here, so that a bad one is an error at its
@@ -189,9 +195,8 @@ public final class DqlEvaluate {
         }
         EvaluateRequest request = request(refs, spec);
         Caller caller = CALLER.get();
-        AtomicBoolean statement = root == null ? null : DataContext.Variable.CANCEL_FLAG.get(root);
-        Cancellation cancel = (caller != null ? caller.cancel() : new Cancellation())
-            .watching(statement == null ? null : statement::get);
+        Cancellation cancel = caller == null ? cancellation(root)
+            : cancellation(root).watching(caller.cancel()::isCancelled);
         EvaluateResult result = ModelRuntime.load().evaluate(repo, request,
             caller != null ? caller.listener() : EvaluateListener.NONE, cancel);
         List<Object[]> rows = new ArrayList<>();

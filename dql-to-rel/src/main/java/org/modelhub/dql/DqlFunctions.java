@@ -249,11 +249,8 @@ public final class DqlFunctions {
       CalciteConnection connection = (CalciteConnection) root.getQueryProvider();
       List<Object[]> rows = new ArrayList<>();
       // an evaluate inside stops when this statement is cancelled or closed
-      java.util.concurrent.atomic.AtomicBoolean cancelled =
-          DataContext.Variable.CANCEL_FLAG.get(root);
       try (PreparedStatement ps = DqlEngine.prepare(connection, text);
-           ResultSet rs = DqlEvaluate.withCaller(null, new org.modelhub.store.runtime
-               .Cancellation().watching(cancelled == null ? null : cancelled::get),
+           ResultSet rs = DqlEvaluate.withCaller(null, DqlEvaluate.cancellation(root),
                ps::executeQuery)) {
         int n = rs.getMetaData().getColumnCount();
         while (rs.next()) {
