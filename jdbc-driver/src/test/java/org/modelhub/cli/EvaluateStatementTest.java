@@ -157,30 +157,37 @@ class EvaluateStatementTest {
     assertTrue(bad.err.contains("line 1, column") && bad.err.contains("bogus"), bad.err);
   }
 
-  @Test void closingTheStatementStopsTraining() throws Exception {
+  @Test void closingOrCancellingTheStatementStopsTraining() throws Exception {
     Path longRun = Files.writeString(dir.resolve("long.conf"), "input_data: " + data1
         + "\nexamples: 240\nbatch_size: 16\niterations: 100000\n");
-    try (Connection c = connect()) {
-      Statement s = c.createStatement();
-      CompletableFuture<SQLException> run = CompletableFuture.supplyAsync(() -> {
-        try {
-          s.execute("evaluate m from \"query3\" with config = " + quoted(longRun));
-          return null;
-        } catch (SQLException e) {
-          return e;
+    for (boolean close : new boolean[] {true, false}) {
+      try (Connection c = connect()) {
+        Statement s = c.createStatement();
+        CompletableFuture<SQLException> run = CompletableFuture.supplyAsync(() -> {
+          try {
+            s.execute("evaluate m from \"query3\" with config = " + quoted(longRun));
+            return null;
+          } catch (SQLException e) {
+            return e;
+          }
+        });
+        Thread.sleep(2500);
+        assertFalse(run.isDone(), "still training");
+        if (close) {
+          s.close();
+        } else {
+          s.cancel();
         }
-      });
-      Thread.sleep(3000);
-      assertFalse(run.isDone(), "still training");
-      s.close();
-      SQLException e = run.get(60, TimeUnit.SECONDS);
-      assertTrue(e != null && e.getMessage().contains("evaluate cancelled: 0 of 1 candidates"),
-          String.valueOf(e));
-      try (Statement q = c.createStatement();
-           ResultSet rs = q.executeQuery("SELECT COUNT(*) FROM VERSIONS"
-               + " WHERE MODEL LIKE 'evaluate-%'")) {
-        rs.next();
-        assertEquals(0, rs.getLong(1), "nothing half-committed");
+        SQLException e = run.get(60, TimeUnit.SECONDS);
+        assertTrue(e != null && e.getMessage().contains("evaluate cancelled: 0 of 1"
+            + " candidates"), String.valueOf(e));
+        try (Statement q = c.createStatement();
+             ResultSet rs = q.executeQuery("SELECT COUNT(*) FROM VERSIONS"
+                 + " WHERE MODEL LIKE 'evaluate-%'")) {
+          rs.next();
+          assertEquals(0, rs.getLong(1), "nothing half-committed");
+        }
+        s.close();
       }
     }
     assertFalse(DlvRun.run(repo, "fsck").expect(0).out.contains("error"));
