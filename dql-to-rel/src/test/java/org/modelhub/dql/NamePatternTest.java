@@ -42,10 +42,11 @@ class NamePatternTest {
     DqlException e = assertThrows(DqlException.class, () -> NamePattern.parse("conv[1,", AT));
     assertEquals(2, e.line());
     assertEquals(15, e.column(), "column of '[' after the opening quote");
-    assertTrue(e.getMessage().contains("bad layer pattern \"conv[1,\": '[' without ']'"),
+    assertTrue(e.getMessage().contains("bad layer pattern \"conv[1,\": '[' without a closing"),
         e.getMessage());
     e = assertThrows(DqlException.class, () -> NamePattern.parse("conv($1)", AT));
-    assertTrue(e.getMessage().contains("must follow '*' or '[...]'"), e.getMessage());
+    assertTrue(e.getMessage().contains("a capture ($k) must follow a * or a [...]"),
+        e.getMessage());
     e = assertThrows(DqlException.class, () -> NamePattern.parse(
         "[a,b,c,d][a,b,c,d][a,b,c,d][a,b,c,d][a,b]", AT));
     assertTrue(e.getMessage().contains("more than 256 alternatives"), e.getMessage());

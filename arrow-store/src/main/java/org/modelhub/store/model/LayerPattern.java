@@ -101,7 +101,7 @@ public final class LayerPattern {
         } else {
           int close = pattern.indexOf(']', i);
           if (close < 0) {
-            throw new SyntaxException(pattern, i, "'[' without ']'");
+            throw new SyntaxException(pattern, i, "'[' without a closing ']'");
           }
           alternatives = alternatives(pattern, i, close);
           i = close + 1;
@@ -123,7 +123,7 @@ public final class LayerPattern {
         segments.add(alternatives == null ? new Wildcard(capture)
             : new Choice(alternatives, capture));
       } else if (c == '(' && pattern.startsWith("($", i)) {
-        throw new SyntaxException(pattern, i, "a capture '($N)' must follow '*' or '[...]'");
+        throw new SyntaxException(pattern, i, "a capture ($k) must follow a * or a [...]");
       } else if (c == ']') {
         throw new SyntaxException(pattern, i, "']' without '['");
       } else {

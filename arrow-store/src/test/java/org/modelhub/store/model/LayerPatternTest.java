@@ -57,10 +57,10 @@ class LayerPatternTest {
     LayerPattern.SyntaxException e = assertThrows(LayerPattern.SyntaxException.class,
         () -> LayerPattern.compile("conv[1,3"));
     assertEquals(4, e.index());
-    assertTrue(e.getMessage().contains("position 5: '[' without ']'"), e.getMessage());
+    assertTrue(e.getMessage().contains("position 5: '[' without a closing ']'"), e.getMessage());
     e = assertThrows(LayerPattern.SyntaxException.class,
         () -> LayerPattern.compile("conv1($1)"));
-    assertTrue(e.getMessage().contains("must follow '*' or '[...]'"), e.getMessage());
+    assertTrue(e.getMessage().contains("must follow a * or a [...]"), e.getMessage());
     e = assertThrows(LayerPattern.SyntaxException.class, () -> LayerPattern.compile("c[1,,2]"));
     assertEquals(4, e.index());
     e = assertThrows(LayerPattern.SyntaxException.class, () -> LayerPattern.compile("c*($x)"));
