@@ -54,7 +54,7 @@ public final class DqlToRel {
 
   /** The operators a translation calls, looked up in the MODELHUB schema. */
   public record Operators(SqlOperator capture, SqlOperator binding, SqlOperator number,
-      SqlOperator attr, SqlOperator slice, SqlOperator construct) { }
+      SqlOperator attr, SqlOperator slice, SqlOperator construct, SqlOperator evaluate) { }
 
   /** The columns a statement's result has. */
   public static List<ResultTable.Column> columns(Ast.Program p) {
@@ -70,8 +70,7 @@ public final class DqlToRel {
           ResultTable.col("MESSAGE", SqlTypeName.VARCHAR));
     }
     if (p.statement() instanceof Ast.Evaluate) {
-      throw new DqlException(p.pos(), "evaluate needs the DL4J runtime (dl4j-runtime) and is"
-          + " not available through this entry point yet");
+      return DqlEvaluate.COLUMNS;
     }
     return DqlFunctions.CREATED;
   }
@@ -125,8 +124,31 @@ public final class DqlToRel {
           b.field(c, "BINDINGS"), b.literal(text)));
       return b.build();
     }
-    throw new DqlException(s.pos(), "evaluate needs the DL4J runtime (dl4j-runtime) and is"
-        + " not available through this entry point yet");
+    Ast.Evaluate ev = (Ast.Evaluate) s;
+    String spec = DqlEvaluate.spec(ev);
+    evaluateSources(ev.source());
+    lateral(ops.evaluate(), c -> List.of(b.field(c, "SOURCES"), b.literal(spec)));
+    return b.build();
+  }
+
+  /**
+   * Pushes one row whose SOURCES column lists the versions an evaluate trains, one per line:
+   * those a saved statement returned, or the version (or model) the source string names.
+   */
+  private void evaluateSources(Ast.Source source) {
+    if (!source.isSaved()) {
+      throw new DqlException(source.pos(), "evaluate trains the versions of a saved statement"
+          + " or one version: write from \"query3\" or from \"lenet@1\", not from "
+          + source.var());
+    }
+    if (savedQueryExists.test(source.savedQuery())) {
+      b.scan("QUERY_VERSIONS")
+          .filter(b.equals(b.field("QUERY"), b.literal(source.savedQuery())))
+          .aggregate(b.groupKey(), b.aggregateCall(SqlStdOperatorTable.LISTAGG,
+              b.field("VERSION_ID"), b.literal("\n")).as("SOURCES"));
+    } else {
+      b.values(new String[] {"SOURCES"}, source.savedQuery());
+    }
   }
 
   /** Calls table function {@code fn} for each row on the stack; keeps the function's columns. */
