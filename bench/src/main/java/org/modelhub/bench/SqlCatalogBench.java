@@ -315,7 +315,7 @@ public final class SqlCatalogBench {
     qs.add(new Query("name-pattern", String.format(Locale.ROOT, nameSql, ""),
         String.format(Locale.ROOT, nameSql, "PUBLIC."), patterns));
 
-    // ORDINAL is a reserved word in Calcite's parser: the driver needs it quoted. ATTRS is a
+    // the driver's LAYERS view calls the PUBLIC table's ORDINAL column SEQ. ATTRS is a
     // CLOB in PUBLIC.LAYERS; the MODELHUB view, and so the driver, give it as text.
     List<String> types = List.of("POOL", "CONV", "RELU", "BATCHNORM");
     List<Object[]> versionTypes = new ArrayList<>();
@@ -326,14 +326,14 @@ public final class SqlCatalogBench {
     String versionLayerSql = "SELECT l.NAME, l.%2$s, l.NUM_PARAMS, %3$s AS ATTRS"
         + " FROM %1$sLAYERS l WHERE l.VERSION_ID = ? AND l.TYPE = ? ORDER BY l.%2$s";
     qs.add(new Query("layer-type (version)", String.format(Locale.ROOT, versionLayerSql, "",
-        "\"ORDINAL\"", "l.ATTRS"), String.format(Locale.ROOT, versionLayerSql, "PUBLIC.",
+        "SEQ", "l.ATTRS"), String.format(Locale.ROOT, versionLayerSql, "PUBLIC.",
         "ORDINAL", "CAST(l.ATTRS AS VARCHAR)"), versionTypes));
 
     String layerSql = "SELECT v.VERSION, l.NAME, l.%2$s, l.NUM_PARAMS"
         + " FROM %1$sVERSIONS v JOIN %1$sLAYERS l ON l.VERSION_ID = v.ID"
         + " WHERE v.MODEL = ? AND l.TYPE = ? ORDER BY v.VERSION, l.%2$s";
     qs.add(new Query("layer-type (model)", String.format(Locale.ROOT, layerSql, "",
-        "\"ORDINAL\""), String.format(Locale.ROOT, layerSql, "PUBLIC.", "ORDINAL"),
+        "SEQ"), String.format(Locale.ROOT, layerSql, "PUBLIC.", "ORDINAL"),
         modelTypes));
 
     // ancestors within 10 hops of versions deep enough to have them
