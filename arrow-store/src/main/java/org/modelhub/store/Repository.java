@@ -65,6 +65,16 @@ public final class Repository implements AutoCloseable {
     this.catalog = requireNonNull(catalog, "catalog");
     this.tensors = requireNonNull(tensors, "tensors");
     this.blobs = requireNonNull(blobs, "blobs");
+    tensors.setLookup(sha -> catalog.object(sha).orElse(null));
+  }
+
+  /**
+   * The longest delta chain a commit may start ({@code pas.max_chain} in the catalog's
+   * settings, default 4; 0 stores every tensor materialised).
+   */
+  public int maxChain() {
+    return catalog.setting("pas.max_chain").map(s -> Integer.parseInt(s.trim()))
+        .orElse(DeltaBases.DEFAULT_MAX_CHAIN);
   }
 
   /** Makes {@code dir} a new repository; fails if it already is one. */
@@ -80,6 +90,8 @@ public final class Repository implements AutoCloseable {
       Properties p = new Properties();
       p.setProperty("format.version", Integer.toString(FORMAT_VERSION));
       p.setProperty("store.compression", Compression.NONE.label());
+      p.setProperty("store.encoding", "planes");
+      p.setProperty("store.planes.codec", Compression.ZSTD.label());
       Path tmp = d.resolve(PROPERTIES + ".tmp");
       try (OutputStream out = Files.newOutputStream(tmp)) {
         p.store(out, "ModelHub repository");
@@ -135,6 +147,8 @@ public final class Repository implements AutoCloseable {
       TensorStore tensors = new TensorStore(
           new FileObjectStore(d.resolve("objects"), tmp), compression);
       ObjectStore blobs = new FileObjectStore(d.resolve("blobs"), tmp);
+      tensors.setEncoding(p.getProperty("store.encoding", "planes").trim());
+      tensors.setPlanesCodec(Compression.parse(p.getProperty("store.planes.codec", "zstd")));
       Catalog catalog = Catalog.open(catalogUrl(d));
       return new Repository(d, catalog, tensors, blobs);
     } catch (IOException e) {
