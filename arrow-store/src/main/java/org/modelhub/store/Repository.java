@@ -269,10 +269,37 @@ public final class Repository implements AutoCloseable {
     List<TensorEntry> entries = catalog.tensors(v.id());
     progress.begin("reading " + v.label(), entries.stream()
         .mapToLong(e -> e.object().rawBytes()).sum());
+    // tensors decode and verify in parallel: reading, unzstd and sha256 are CPU work
     List<Tensor> list = new ArrayList<>();
-    for (TensorEntry e : entries) {
-      list.add(tensor(v, e));
-      progress.advance(e.object().rawBytes());
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors
+        .newFixedThreadPool(Math.min(threads, Math.max(1, entries.size())), r -> {
+          Thread t = new Thread(r, "checkout-reader");
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      List<java.util.concurrent.Future<Tensor>> futures = new ArrayList<>();
+      for (TensorEntry e : entries) {
+        futures.add(pool.submit(() -> {
+          Tensor t = tensor(v, e);
+          progress.advance(e.object().rawBytes());
+          return t;
+        }));
+      }
+      for (java.util.concurrent.Future<Tensor> f : futures) {
+        list.add(f.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelHubException("interrupted while reading " + v.label(), e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      throw new ModelHubException("cannot read " + v.label() + ": " + e.getCause(), e);
+    } finally {
+      pool.shutdownNow();
     }
     progress.end();
     return new ModelContent(network(v), list, catalog.hyperparams(v.id()),
