@@ -15,12 +15,14 @@ import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexOver;
 import org.apache.calcite.rex.RexVisitorImpl;
 import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.validate.SqlUserDefinedFunction;
 
 /**
  * The JDBC convention of the H2 catalog. Calcite's JDBC rules push every built-in function
- * into the database, but H2 lacks SQL's JSON functions ({@code JSON_VALUE} on
- * {@code LAYERS.ATTRS}): this convention's project and filter rules leave expressions that
- * use them to Calcite, and push the rest into H2 as usual.
+ * (and, in filters, even user-defined ones) into the database, but H2 lacks SQL's JSON
+ * functions ({@code JSON_VALUE} on {@code LAYERS.ATTRS}) and ModelHub's own functions: this
+ * convention's project and filter rules leave expressions that use them to Calcite, and
+ * push the rest into H2 as usual.
  */
 final class CatalogConvention extends JdbcConvention {
   CatalogConvention(SqlDialect dialect, Expression expression, String name) {
@@ -45,7 +47,8 @@ final class CatalogConvention extends JdbcConvention {
     RexVisitorImpl<Void> visitor = new RexVisitorImpl<>(true) {
       @Override public Void visitCall(RexCall call) {
         String name = call.getOperator().getName().toUpperCase(Locale.ROOT);
-        if (name.startsWith("JSON") || call.getKind().name().contains("JSON")) {
+        if (name.startsWith("JSON") || call.getKind().name().contains("JSON")
+            || call.getOperator() instanceof SqlUserDefinedFunction) {
           ok[0] = false;
         }
         return super.visitCall(call);

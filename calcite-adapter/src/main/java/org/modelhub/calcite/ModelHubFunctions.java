@@ -50,14 +50,14 @@ public final class ModelHubFunctions {
   @SqlName("LINEAGE_OF")
   public static ScannableTable lineageOf(String version) {
     return new ResultTable() {
-      @Override List<Column> columns() {
+      @Override protected List<Column> columns() {
         return List.of(col("ID", SqlTypeName.VARCHAR), col("MODEL", SqlTypeName.VARCHAR),
             col("VERSION", SqlTypeName.INTEGER), col("DIRECTION", SqlTypeName.VARCHAR),
             col("DEPTH", SqlTypeName.INTEGER), col("KIND", SqlTypeName.VARCHAR),
             col("VIA_ID", SqlTypeName.VARCHAR));
       }
 
-      @Override List<Object[]> rows(Repository repo) {
+      @Override protected List<Object[]> rows(Repository repo) {
         List<Object[]> rows = new ArrayList<>();
         for (Lineage.Row r : Lineage.of(repo, repo.resolve(version))) {
           VersionInfo v = r.version();
@@ -73,7 +73,7 @@ public final class ModelHubFunctions {
   @SqlName("DIFF")
   public static ScannableTable diff(String v1, String v2) {
     return new ResultTable() {
-      @Override List<Column> columns() {
+      @Override protected List<Column> columns() {
         return List.of(col("TENSOR", SqlTypeName.VARCHAR), col("STATUS", SqlTypeName.VARCHAR),
             nullable("SHAPE_A", SqlTypeName.VARCHAR), nullable("SHAPE_B", SqlTypeName.VARCHAR),
             col("NUM_VALUES", SqlTypeName.BIGINT),
@@ -82,7 +82,7 @@ public final class ModelHubFunctions {
             nullable("FRACTION_CHANGED", SqlTypeName.DOUBLE));
       }
 
-      @Override List<Object[]> rows(Repository repo) {
+      @Override protected List<Object[]> rows(Repository repo) {
         ModelDiff d = ModelDiff.compute(repo, repo.resolve(v1), repo.resolve(v2));
         List<Object[]> rows = new ArrayList<>();
         for (ModelDiff.TensorDiff t : d.tensors()) {
@@ -98,7 +98,7 @@ public final class ModelHubFunctions {
   @SqlName("WEIGHT_STATS")
   public static ScannableTable weightStats(String version) {
     return new ResultTable() {
-      @Override List<Column> columns() {
+      @Override protected List<Column> columns() {
         return List.of(col("TENSOR", SqlTypeName.VARCHAR), col("LAYER", SqlTypeName.VARCHAR),
             col("SHAPE", SqlTypeName.VARCHAR), col("DTYPE", SqlTypeName.VARCHAR),
             col("NUM_VALUES", SqlTypeName.BIGINT), nullable("MIN_VALUE", SqlTypeName.DOUBLE),
@@ -107,7 +107,7 @@ public final class ModelHubFunctions {
             col("L2_NORM", SqlTypeName.DOUBLE));
       }
 
-      @Override List<Object[]> rows(Repository repo) {
+      @Override protected List<Object[]> rows(Repository repo) {
         VersionInfo v = repo.resolve(version);
         List<Object[]> rows = new ArrayList<>();
         for (TensorEntry e : repo.catalog().tensors(v.id())) {
@@ -129,12 +129,12 @@ public final class ModelHubFunctions {
   @SqlName("WEIGHTS_APPROX")
   public static ScannableTable weightsApprox(String version, String tensor, int k) {
     return new ResultTable() {
-      @Override List<Column> columns() {
+      @Override protected List<Column> columns() {
         return List.of(col("IDX", SqlTypeName.BIGINT), col("WEIGHT", SqlTypeName.DOUBLE),
             col("ERROR_BOUND", SqlTypeName.DOUBLE));
       }
 
-      @Override List<Object[]> rows(Repository repo) {
+      @Override protected List<Object[]> rows(Repository repo) {
         VersionInfo v = repo.resolve(version);
         TensorEntry e = repo.catalog().tensor(v.id(), tensor).orElseThrow(() ->
             new ModelHubException(v.label() + " has no tensor '" + tensor + "'"));

@@ -38,7 +38,7 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
   /** The catalog tables, as H2 views in H2 schema MODELHUB. */
   public static final List<String> CATALOG_TABLES = List.of("MODELS", "VERSIONS", "LINEAGE",
       "LAYERS", "EDGES", "TENSORS", "METRICS", "HYPERPARAMS", "FILES", "QUERIES",
-      "STORAGE_PLANS", "STORAGE_PLAN_VERSIONS");
+      "QUERY_VERSIONS", "STORAGE_PLANS", "STORAGE_PLAN_VERSIONS");
 
   private final Repository repo;
   private final BasicDataSource dataSource;
@@ -51,6 +51,14 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
    * The caller keeps owning the repository.
    */
   public ModelHubSchema(SchemaPlus parent, Repository repo) {
+    this(parent, repo, com.google.common.collect.ImmutableMultimap.of());
+  }
+
+  /**
+   * Creates the schema with extra functions (the DQL module adds DQL, SLICE, CONSTRUCT: it
+   * sits above this module, so it hands them in).
+   */
+  public ModelHubSchema(SchemaPlus parent, Repository repo, Multimap<String, Function> extra) {
     this.repo = requireNonNull(repo, "repo");
     this.dataSource = new BasicDataSource();
     dataSource.setUrl(repo.catalog().readerUrl());
@@ -73,7 +81,8 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
       tables.put(t, new CatalogTable(table, t));
     }
     tables.put(WeightsTable.NAME, new WeightsTable(repo));
-    this.functions = ModelHubFunctions.all();
+    this.functions = com.google.common.collect.ImmutableMultimap.<String, Function>builder()
+        .putAll(ModelHubFunctions.all()).putAll(extra).build();
   }
 
   /** The repository behind the {@code MODELHUB} schema of a running statement. */

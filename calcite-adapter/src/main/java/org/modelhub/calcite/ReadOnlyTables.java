@@ -10,6 +10,7 @@ import org.apache.calcite.runtime.CalciteException;
  */
 final class ReadOnlyTables {
   private static final Map<String, String> HOW = Map.of(
+      "QUERY_VERSIONS", "DQL statements are saved with 'dlv query --name NAME \"...\"'",
       "LINEAGE", "lineage is recorded by 'dlv commit --parent', 'dlv copy' and DQL",
       "METRICS", "metrics come from training logs ('dlv add LOG' then 'dlv commit') and"
           + " 'dlv eval'",

@@ -15,21 +15,21 @@ import org.modelhub.store.Repository;
  * The table a model-operator function returns: fixed columns, rows computed against the
  * repository of the statement's connection when the query runs.
  */
-abstract class ResultTable extends AbstractTable implements ScannableTable {
+public abstract class ResultTable extends AbstractTable implements ScannableTable {
   /** A column: name, type, nullability. */
-  record Column(String name, SqlTypeName type, boolean nullable) { }
+  public record Column(String name, SqlTypeName type, boolean nullable) { }
 
-  static Column col(String name, SqlTypeName type) {
+  public static Column col(String name, SqlTypeName type) {
     return new Column(name, type, false);
   }
 
-  static Column nullable(String name, SqlTypeName type) {
+  public static Column nullable(String name, SqlTypeName type) {
     return new Column(name, type, true);
   }
 
-  abstract List<Column> columns();
+  protected abstract List<Column> columns();
 
-  abstract List<Object[]> rows(Repository repo);
+  protected abstract List<Object[]> rows(Repository repo);
 
   @Override public final RelDataType getRowType(RelDataTypeFactory f) {
     RelDataTypeFactory.Builder b = f.builder();

@@ -7,7 +7,6 @@ import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelRule;
 import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.RelFactories;
-import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexPermuteInputsShuttle;
 import org.apache.calcite.tools.RelBuilderFactory;
@@ -49,11 +48,15 @@ public final class WeightsProjectRule extends RelRule<WeightsProjectRule.Config>
         .project(projects, project.getRowType().getFieldNames()).build());
   }
 
-  /** Configuration: a logical project directly on a weights scan. */
+  /**
+   * Configuration: a project directly on a weights scan. Any project, not only a logical one:
+   * the scan is born enumerable, so once the filter rule has put a scan with pushed filters
+   * into a set, only the enumerable projects above that set see it as their input.
+   */
   public record Config(RelBuilderFactory relBuilderFactory, String description,
       OperandTransform operandSupplier) implements RelRule.Config {
     public static final Config DEFAULT = new Config(RelFactories.LOGICAL_BUILDER,
-        "WeightsProjectRule", b0 -> b0.operand(LogicalProject.class)
+        "WeightsProjectRule", b0 -> b0.operand(Project.class)
             .oneInput(b1 -> b1.operand(WeightsTableScan.class).noInputs()));
 
     @Override public WeightsProjectRule toRule() {

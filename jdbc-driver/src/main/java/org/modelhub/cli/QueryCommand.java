@@ -11,8 +11,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Instant;
 import java.util.concurrent.Callable;
+import org.apache.calcite.jdbc.CalciteConnection;
 import org.modelhub.store.ModelHubException;
+import org.modelhub.store.Repository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +26,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code dlv query "SQL"} or {@code dlv query -f FILE}: runs statements through the driver. */
 @Command(name = "query", mixinStandardHelpOptions = true,
-    description = {"Run SQL statements on the repository through the jdbc:modelhub: driver.",
+    description = {"Run SQL or DQL statements on the repository through the jdbc:modelhub:"
+        + " driver.",
+        "DQL: select m1 where ..., slice m2 from m1 ..., construct m2 from m1 ...;"
+            + " --name saves a statement and the versions it returned, for 'from \"NAME\"'.",
         "Tables: MODELS, VERSIONS, LINEAGE, LAYERS, EDGES, TENSORS, WEIGHTS, METRICS,"
             + " HYPERPARAMS, FILES, QUERIES; functions: LINEAGE_OF, DIFF, WEIGHT_STATS."})
 final class QueryCommand implements Callable<Integer> {
@@ -36,6 +42,10 @@ final class QueryCommand implements Callable<Integer> {
   @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read statements from"
       + " FILE.")
   Path file;
+
+  @Option(names = "--name", paramLabel = "NAME",
+      description = "Save the (single) statement and the versions it returned under NAME.")
+  String name;
 
   @Option(names = "--format", defaultValue = "table",
       description = "Output: table, csv or json (default: ${DEFAULT-VALUE}).")
@@ -54,13 +64,27 @@ final class QueryCommand implements Callable<Integer> {
     }
     String text = sql != null ? sql : Files.readString(file, StandardCharsets.UTF_8);
     List<String> statements = new ArrayList<>(SqlScripts.split(text));
+    if (name != null) {
+      Repository.checkModelName(name);
+      if (statements.size() != 1) {
+        throw new ParameterException(spec.commandLine(), "--name saves one statement; "
+            + statements.size() + " were given");
+      }
+    }
     PrintWriter out = spec.commandLine().getOut();
     try (Connection c = Connections.open(repoOption.locate())) {
       for (int i = 0; i < statements.size(); i++) {
         if (i > 0 && fmt == ResultPrinter.Format.TABLE) {
           out.println();
         }
-        run(c, statements.get(i), fmt, out);
+        List<String> ids = run(c, statements.get(i), fmt, out);
+        if (name != null) {
+          Repository repo = c.unwrap(CalciteConnection.class).getRootSchema()
+              .getSubSchema("MODELHUB").unwrap(Repository.class);
+          repo.catalog().saveQuery(name, statements.get(i), Instant.now(), ids);
+          spec.commandLine().getErr().println("saved as \"" + name + "\" with " + ids.size()
+              + " version" + (ids.size() == 1 ? "" : "s"));
+        }
       }
     } catch (SQLException e) {
       throw new ModelHubException(Connections.message(e), e);
@@ -68,16 +92,17 @@ final class QueryCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void run(Connection c, String sql, ResultPrinter.Format fmt, PrintWriter out)
-      throws SQLException {
+  /** Runs one statement and prints its result; returns the values of its ID column. */
+  private static List<String> run(Connection c, String sql, ResultPrinter.Format fmt,
+      PrintWriter out) throws SQLException {
     try (Statement s = c.createStatement()) {
       if (s.execute(sql)) {
         try (ResultSet rs = s.getResultSet()) {
-          ResultPrinter.print(rs, fmt, out);
+          return ResultPrinter.print(rs, fmt, out, "ID");
         }
-      } else {
-        out.println(s.getUpdateCount() + " rows affected");
       }
+      out.println(s.getUpdateCount() + " rows affected");
+      return List.of();
     }
   }
 }

@@ -21,82 +21,90 @@ final class ResultPrinter {
   private ResultPrinter() {
   }
 
-  /** Prints all rows; returns how many there were. */
-  static int print(ResultSet rs, Format format, PrintWriter out) throws SQLException {
+  /** Prints all rows; returns the values of column {@code keep} (empty if there is none). */
+  static List<String> print(ResultSet rs, Format format, PrintWriter out, String keep)
+      throws SQLException {
     ResultSetMetaData md = rs.getMetaData();
     int n = md.getColumnCount();
     String[] names = new String[n];
     boolean[] numeric = new boolean[n];
+    int keepColumn = -1;
     for (int i = 0; i < n; i++) {
       names[i] = md.getColumnLabel(i + 1);
       numeric[i] = isNumeric(md.getColumnType(i + 1));
+      if (keepColumn < 0 && names[i].equalsIgnoreCase(keep)) {
+        keepColumn = i;
+      }
+    }
+    List<String> kept = new ArrayList<>();
+    List<Object[]> rows = new ArrayList<>();
+    while (rs.next()) {
+      Object[] row = new Object[n];
+      for (int i = 0; i < n; i++) {
+        Object v = rs.getObject(i + 1);
+        row[i] = v == null ? null
+            : numeric[i] && v instanceof Number || v instanceof Boolean ? v : rs.getString(i + 1);
+      }
+      if (keepColumn >= 0 && row[keepColumn] != null) {
+        kept.add(row[keepColumn].toString());
+      }
+      rows.add(row);
     }
     switch (format) {
-      case CSV: {
+      case CSV:
         out.println(csvLine(List.of(names)));
-        int rows = 0;
-        while (rs.next()) {
+        for (Object[] row : rows) {
           List<String> cells = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            String s = rs.getString(i + 1);
-            cells.add(s == null ? "" : s);
+          for (Object v : row) {
+            cells.add(v == null ? "" : v.toString());
           }
           out.println(csvLine(cells));
-          rows++;
         }
-        return rows;
-      }
+        break;
       case JSON:
-        return json(rs, names, numeric, out);
-      default: {
+        json(rows, names, out);
+        break;
+      default:
         TextTable t = new TextTable(names);
         for (int i = 0; i < n; i++) {
           if (numeric[i]) {
             t.right(i);
           }
         }
-        int rows = 0;
-        while (rs.next()) {
+        for (Object[] row : rows) {
           Object[] cells = new Object[n];
           for (int i = 0; i < n; i++) {
-            String s = rs.getString(i + 1);
-            cells[i] = s == null ? "null" : s;
+            cells[i] = row[i] == null ? "null" : row[i];
           }
           t.row(cells);
-          rows++;
         }
         t.print(out, "");
-        out.println("(" + rows + (rows == 1 ? " row)" : " rows)"));
-        return rows;
-      }
+        out.println("(" + rows.size() + (rows.size() == 1 ? " row)" : " rows)"));
     }
+    return kept;
   }
 
-  private static int json(ResultSet rs, String[] names, boolean[] numeric, PrintWriter out)
-      throws SQLException {
-    ObjectMapper mapper = new ObjectMapper();
-    int rows = 0;
+  private static void json(List<Object[]> rows, String[] names, PrintWriter out) {
     try {
-      JsonGenerator g = mapper.getFactory().createGenerator(out);
+      JsonGenerator g = new ObjectMapper().getFactory().createGenerator(out);
       g.useDefaultPrettyPrinter();
       g.writeStartArray();
-      while (rs.next()) {
+      for (Object[] row : rows) {
         g.writeStartObject();
         for (int i = 0; i < names.length; i++) {
-          Object v = rs.getObject(i + 1);
           g.writeFieldName(names[i]);
+          Object v = row[i];
           if (v == null) {
             g.writeNull();
-          } else if (numeric[i] && v instanceof Number) {
+          } else if (v instanceof Number) {
             g.writeNumber(v.toString());
           } else if (v instanceof Boolean) {
             g.writeBoolean((Boolean) v);
           } else {
-            g.writeString(rs.getString(i + 1));
+            g.writeString(v.toString());
           }
         }
         g.writeEndObject();
-        rows++;
       }
       g.writeEndArray();
       g.flush();
@@ -104,7 +112,6 @@ final class ResultPrinter {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return rows;
   }
 
   private static String csvLine(List<String> cells) {

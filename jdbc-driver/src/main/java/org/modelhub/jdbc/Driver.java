@@ -11,14 +11,16 @@ import org.apache.calcite.avatica.DriverVersion;
 import org.apache.calcite.avatica.Handler;
 import org.apache.calcite.avatica.HandlerImpl;
 import org.apache.calcite.jdbc.CalciteConnection;
+import org.apache.calcite.jdbc.CalcitePrepare;
 import org.apache.calcite.schema.SchemaPlus;
 import org.modelhub.calcite.ModelHubSchema;
+import org.modelhub.dql.DqlFunctions;
 import org.modelhub.store.ModelHubException;
 import org.modelhub.store.Repository;
 
 /**
  * The {@code jdbc:modelhub:} JDBC driver: a Calcite connection whose default schema is the
- * repository's {@code MODELHUB} schema.
+ * repository's {@code MODELHUB} schema, and whose statements may be DQL as well as SQL.
  *
  * <ul>
  *   <li>{@code jdbc:modelhub:/path/to/repo} opens a repository ({@code ;create=true} makes a
@@ -40,6 +42,11 @@ public class Driver extends org.apache.calcite.jdbc.Driver {
 
   /** What a connection opened: closed with it. */
   private record Open(Repository repo, ModelHubSchema schema, boolean ownsRepo) { }
+
+  /** Prepares DQL beside SQL. */
+  @Override public CalcitePrepare createPrepare() {
+    return new ModelHubPrepare();
+  }
 
   @Override protected String getConnectStringPrefix() {
     return ModelHubUrl.PREFIX;
@@ -81,7 +88,7 @@ public class Driver extends org.apache.calcite.jdbc.Driver {
         Open o = openRepository(ModelHubUrl.parse(url));
         try {
           SchemaPlus root = ((CalciteConnection) connection).getRootSchema();
-          ModelHubSchema schema = new ModelHubSchema(root, o.repo());
+          ModelHubSchema schema = new ModelHubSchema(root, o.repo(), DqlFunctions.all());
           root.add(ModelHubSchema.NAME, schema);
           connection.setSchema(ModelHubSchema.NAME);
           open.put(connection, new Open(o.repo(), schema, o.ownsRepo()));

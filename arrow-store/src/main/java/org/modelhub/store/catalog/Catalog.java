@@ -252,6 +252,39 @@ public final class Catalog implements AutoCloseable {
     return query("SELECT DISTINCT SHA256 FROM FILES ORDER BY SHA256", rs -> rs.getString(1));
   }
 
+  // ---- saved DQL statements ------------------------------------------------------------
+
+  /**
+   * Saves a statement under {@code name} with the versions it selected or created, replacing
+   * an earlier statement of that name.
+   */
+  public void saveQuery(String name, String text, Instant created, List<String> versionIds) {
+    inTransaction(() -> {
+      update("DELETE FROM QUERIES WHERE NAME = ?", name);
+      update("INSERT INTO QUERIES (NAME, TEXT, CREATED) VALUES (?, ?, ?)", name, text,
+          timestamp(created));
+      List<Object[]> rows = new ArrayList<>();
+      int seq = 0;
+      for (String id : new java.util.LinkedHashSet<>(versionIds)) {
+        rows.add(new Object[] {name, id, seq++});
+      }
+      batch("INSERT INTO QUERY_VERSIONS (QUERY, VERSION_ID, SEQ) VALUES (?, ?, ?)", rows,
+          r -> r);
+      return null;
+    });
+  }
+
+  /** The text of a saved statement. */
+  public Optional<String> queryText(String name) {
+    return queryOne("SELECT TEXT FROM QUERIES WHERE NAME = ?", rs -> rs.getString(1), name);
+  }
+
+  /** The versions a saved statement selected or created, in order. */
+  public List<String> queryVersions(String name) {
+    return query("SELECT VERSION_ID FROM QUERY_VERSIONS WHERE QUERY = ? ORDER BY SEQ",
+        rs -> rs.getString(1), name);
+  }
+
   // ---- the stage -----------------------------------------------------------------------
 
   public List<StagedFile> staged() {

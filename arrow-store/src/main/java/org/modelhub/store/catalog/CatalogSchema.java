@@ -9,7 +9,7 @@ import java.util.List;
  */
 final class CatalogSchema {
   /** Bumped when the DDL below changes; stored in SETTINGS, so older catalogs are upgraded. */
-  static final int VERSION = 3;
+  static final int VERSION = 4;
 
   static final List<String> DDL = List.of(
       "CREATE TABLE IF NOT EXISTS SETTINGS (NAME VARCHAR(100) PRIMARY KEY, VAL VARCHAR)",
@@ -64,7 +64,7 @@ final class CatalogSchema {
           + " BASE CHAR(64),"
           + " RAW_BYTES BIGINT NOT NULL,"
           + " STORED_BYTES BIGINT NOT NULL)",
-      // PAS (catalog version 3): how each object stores its values; older catalogs gain the
+      // PAS (catalog version 4): how each object stores its values; older catalogs gain the
       // columns empty, which reads as a materialised lossless object
       "ALTER TABLE OBJECTS ADD COLUMN IF NOT EXISTS DELTA_OP VARCHAR(10)",
       "ALTER TABLE OBJECTS ADD COLUMN IF NOT EXISTS CHAIN_DEPTH INT DEFAULT 0 NOT NULL",
@@ -135,6 +135,11 @@ final class CatalogSchema {
           + " NAME VARCHAR(200) PRIMARY KEY,"
           + " TEXT VARCHAR NOT NULL,"
           + " CREATED TIMESTAMP NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS QUERY_VERSIONS ("
+          + " QUERY VARCHAR(200) NOT NULL REFERENCES QUERIES(NAME) ON DELETE CASCADE,"
+          + " VERSION_ID CHAR(64) NOT NULL REFERENCES VERSIONS(ID),"
+          + " SEQ INT NOT NULL,"
+          + " PRIMARY KEY (QUERY, VERSION_ID))",
       "CREATE TABLE IF NOT EXISTS STAGE ("
           + " PATH VARCHAR(2000) PRIMARY KEY,"
           + " ROLE VARCHAR(20) NOT NULL,"
@@ -174,6 +179,8 @@ final class CatalogSchema {
           + " FROM PUBLIC.FILES",
       "CREATE OR REPLACE VIEW MODELHUB.QUERIES AS SELECT NAME, TEXT, CREATED"
           + " FROM PUBLIC.QUERIES",
+      "CREATE OR REPLACE VIEW MODELHUB.QUERY_VERSIONS AS SELECT QUERY, VERSION_ID, SEQ"
+          + " FROM PUBLIC.QUERY_VERSIONS",
       "CREATE USER IF NOT EXISTS " + Catalog.READER + " PASSWORD ''",
       "GRANT SELECT ON SCHEMA MODELHUB TO " + Catalog.READER);
 
