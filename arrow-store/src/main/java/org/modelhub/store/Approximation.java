@@ -38,8 +38,7 @@ public final class Approximation {
           + e.dtype().label());
     }
     if (k == 4) {
-      Tensor t = repo.tensor(v, e);
-      return new Approximation(t, new float[Math.toIntExact(e.numValues())], 0, 4);
+      return exact(repo.tensor(v, e));
     }
     byte[] top = repo.tensorStore().top(e.object(), k, what);
     ByteBuffer b = ByteBuffer.wrap(top).order(ByteOrder.LITTLE_ENDIAN);
@@ -69,6 +68,11 @@ public final class Approximation {
     return new Approximation(t, bounds, max, k);
   }
 
+  /** A tensor read whole: every bound is 0. */
+  public static Approximation exact(Tensor t) {
+    return new Approximation(t, null, 0, 4);
+  }
+
   /** The approximate values (the tensor's name, shape and dtype). */
   public Tensor tensor() {
     return tensor;
@@ -76,7 +80,7 @@ public final class Approximation {
 
   /** The largest error value {@code i} can carry. */
   public double bound(int i) {
-    return bounds[i];
+    return bounds == null ? 0 : bounds[i];
   }
 
   /** The largest error of any value. */
@@ -84,6 +88,7 @@ public final class Approximation {
     return maxBound;
   }
 
+  /** How many planes were read (4: exact). */
   public int planes() {
     return planes;
   }

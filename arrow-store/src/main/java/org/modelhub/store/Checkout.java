@@ -12,12 +12,12 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.modelhub.store.catalog.FileEntry;
 import org.modelhub.store.catalog.TensorEntry;
-import org.modelhub.store.model.DType;
-import org.modelhub.store.model.Tensor;
 import org.modelhub.store.catalog.VersionInfo;
 import org.modelhub.store.format.Formats;
 import org.modelhub.store.format.ModelExporter;
+import org.modelhub.store.model.DType;
 import org.modelhub.store.model.ModelContent;
+import org.modelhub.store.model.Tensor;
 
 /**
  * Exports a version into a folder: the model in a format (by default the one it was imported
@@ -111,21 +111,14 @@ public final class Checkout {
 
   private static ModelContent approximate(Repository repo, VersionInfo v, int planes,
       double[] bound, Progress progress) {
-    List<TensorEntry> entries = repo.catalog().tensors(v.id());
-    progress.begin("reading top " + planes + " planes of " + v.label(),
-        entries.stream().mapToLong(e -> e.object().rawBytes()).sum());
+    List<Approximation> read = repo.readEach(v, "reading top " + planes + " planes of "
+        + v.label(), e -> e.dtype() == DType.FLOAT32 ? Approximation.of(repo, v, e, planes)
+            : Approximation.exact(repo.tensor(v, e)), progress);
     List<Tensor> tensors = new ArrayList<>();
-    for (TensorEntry e : entries) {
-      if (e.dtype() == DType.FLOAT32) {
-        Approximation a = Approximation.of(repo, v, e, planes);
-        bound[0] = Math.max(bound[0], a.maxBound());
-        tensors.add(a.tensor());
-      } else {
-        tensors.add(repo.tensor(v, e));
-      }
-      progress.advance(e.object().rawBytes());
+    for (Approximation a : read) {
+      bound[0] = Math.max(bound[0], a.maxBound());
+      tensors.add(a.tensor());
     }
-    progress.end();
     return new ModelContent(repo.network(v), tensors, repo.catalog().hyperparams(v.id()),
         repo.catalog().metrics(v.id()));
   }

@@ -15,6 +15,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.modelhub.store.catalog.Catalog;
@@ -266,34 +271,45 @@ public final class Repository implements AutoCloseable {
 
   /** Everything of a version: network, verified tensors, hyperparameters and metrics. */
   public ModelContent content(VersionInfo v, Progress progress) {
+    List<Tensor> list = readEach(v, "reading " + v.label(), e -> tensor(v, e), progress);
+    return new ModelContent(network(v), list, catalog.hyperparams(v.id()),
+        catalog.metrics(v.id()));
+  }
+
+  /**
+   * Applies {@code read} to every tensor entry of a version, in parallel (reading, unzstd
+   * and sha256 are CPU work), and returns the results in the version's tensor order.
+   */
+  public <T> List<T> readEach(VersionInfo v, String what, Function<TensorEntry, T> read,
+      Progress progress) {
     List<TensorEntry> entries = catalog.tensors(v.id());
-    progress.begin("reading " + v.label(), entries.stream()
-        .mapToLong(e -> e.object().rawBytes()).sum());
-    // tensors decode and verify in parallel: reading, unzstd and sha256 are CPU work
-    List<Tensor> list = new ArrayList<>();
+    progress.begin(what, entries.stream().mapToLong(e -> e.object().rawBytes()).sum());
     int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors
-        .newFixedThreadPool(Math.min(threads, Math.max(1, entries.size())), r -> {
-          Thread t = new Thread(r, "checkout-reader");
+    ExecutorService pool = Executors.newFixedThreadPool(
+        Math.min(threads, Math.max(1, entries.size())), r -> {
+          Thread t = new Thread(r, "tensor-reader");
           t.setDaemon(true);
           return t;
         });
     try {
-      List<java.util.concurrent.Future<Tensor>> futures = new ArrayList<>();
+      List<Future<T>> futures = new ArrayList<>();
       for (TensorEntry e : entries) {
         futures.add(pool.submit(() -> {
-          Tensor t = tensor(v, e);
+          T t = read.apply(e);
           progress.advance(e.object().rawBytes());
           return t;
         }));
       }
-      for (java.util.concurrent.Future<Tensor> f : futures) {
+      List<T> list = new ArrayList<>();
+      for (Future<T> f : futures) {
         list.add(f.get());
       }
+      progress.end();
+      return list;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ModelHubException("interrupted while reading " + v.label(), e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException) {
         throw (RuntimeException) e.getCause();
       }
@@ -301,9 +317,6 @@ public final class Repository implements AutoCloseable {
     } finally {
       pool.shutdownNow();
     }
-    progress.end();
-    return new ModelContent(network(v), list, catalog.hyperparams(v.id()),
-        catalog.metrics(v.id()));
   }
 
   /** The model {@code commit} uses when none is named: the last one committed or copied. */
