@@ -16,6 +16,7 @@ import org.modelhub.store.model.Tensor;
  */
 public final class Approximation {
   private final Tensor tensor;
+  /** Error bound by the exponent byte of an approximate value (null: exact). */
   private final float[] bounds;
   private final double maxBound;
   private final int planes;
@@ -41,28 +42,40 @@ public final class Approximation {
       return exact(repo.tensor(v, e));
     }
     byte[] top = repo.tensorStore().top(e.object(), k, what);
-    ByteBuffer b = ByteBuffer.wrap(top).order(ByteOrder.LITTLE_ENDIAN);
-    int n = Math.toIntExact(e.numValues());
-    float[] bounds = new float[n];
     int low = 32 - 8 * k;
-    int mask = (1 << low) - 1;
     int half = 1 << (low - 1);
-    double max = 0;
-    for (int i = 0; i < n; i++) {
-      int bits = b.getInt(4 * i);
+    // a value's interval, and so its error, depends only on its known exponent bits: one
+    // bound per exponent byte, and a value whose interval reaches Inf/NaN keeps its bits
+    float[] bounds = new float[256];
+    boolean[] keep = new boolean[256];
+    int mask = (1 << low) - 1;
+    for (int ex = 0; ex < 256; ex++) {
+      int bits = ex << 23;
+      if ((bits & mask) != 0) {
+        continue; // k = 1: the exponent's last bit is unknown, so it is 0 here
+      }
       float lo = Float.intBitsToFloat(bits);
       float hi = Float.intBitsToFloat(bits | mask);
       float mid = Float.intBitsToFloat(bits | half);
-      double err;
       if (Float.isFinite(lo) && Float.isFinite(hi)) {
-        err = Math.max(Math.abs((double) mid - lo), Math.abs((double) hi - mid));
+        bounds[ex] = Math.max(mid - lo, hi - mid);
+        // k = 1 sets the exponent's last bit in the middle value: look it up there too
+        bounds[ex | ((half >>> 23) & 1)] = bounds[ex];
       } else {
-        mid = lo;
-        err = Double.POSITIVE_INFINITY;
+        bounds[ex] = Float.POSITIVE_INFINITY;
+        keep[ex] = true;
       }
-      b.putInt(4 * i, Float.floatToRawIntBits(mid));
-      bounds[i] = (float) err;
-      max = Math.max(max, err);
+    }
+    ByteBuffer b = ByteBuffer.wrap(top).order(ByteOrder.LITTLE_ENDIAN);
+    int n = Math.toIntExact(e.numValues());
+    float max = 0;
+    for (int i = 0; i < n; i++) {
+      int bits = b.getInt(4 * i);
+      int ex = (bits >>> 23) & 0xff;
+      if (!keep[ex]) {
+        b.putInt(4 * i, bits | half);
+      }
+      max = Math.max(max, bounds[ex]);
     }
     Tensor t = new Tensor(e.name(), DType.FLOAT32, e.shape(), b.rewind());
     return new Approximation(t, bounds, max, k);
@@ -80,7 +93,11 @@ public final class Approximation {
 
   /** The largest error value {@code i} can carry. */
   public double bound(int i) {
-    return bounds == null ? 0 : bounds[i];
+    if (bounds == null) {
+      return 0;
+    }
+    int bits = tensor.data().order(ByteOrder.LITTLE_ENDIAN).getInt(4 * i);
+    return bounds[(bits >>> 23) & 0xff];
   }
 
   /** The largest error of any value. */

@@ -39,7 +39,8 @@ import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorOutputStre
  * Arrow's {@code ZstdCompressionCodec}: the codec classes take off-heap buffers, which cost a
  * copy each way here (NIO cannot reach them without {@code --add-opens}). The zstd settings
  * favour literal (Huffman) coding: weight planes have few long matches, and searching for
- * them would cost more time than it saves bytes.
+ * them would cost more time than it saves bytes; only a nearly constant plane (a delta's top
+ * byte) also tries a match search, and keeps whichever is smaller.
  *
  * <p>Columns come in plane order, so a read of the top k planes reads only a prefix of each
  * batch's body.
@@ -60,6 +61,14 @@ public final class PlanesEncoding {
     c.setChainLog(6);
     c.setSearchLog(1);
     c.setWindowLog(17);
+    c.setChecksum(false);
+    return c;
+  });
+  /** Planes at or below this entropy also try a zstd that searches for matches. */
+  private static final double RUNS_BITS = 2.0;
+  private static final ThreadLocal<ZstdCompressCtx> ZSTD_RUNS = ThreadLocal.withInitial(() -> {
+    ZstdCompressCtx c = new ZstdCompressCtx();
+    c.setLevel(3);
     c.setChecksum(false);
     return c;
   });
@@ -124,9 +133,19 @@ public final class PlanesEncoding {
       ByteBuffer[] packed = new ByteBuffer[width];
       for (int p = 0; p < width; p++) {
         crcs[p].update(planes[p], 0, n);
-        if (compression != Compression.NONE && n > 0
-            && BytePlanes.sampledEntropy(planes[p], n) <= MAX_BITS) {
-          packed[p] = compress(planes[p], n, compression);
+        double bits = compression == Compression.NONE || n == 0 ? 8
+            : BytePlanes.sampledEntropy(planes[p], n);
+        if (bits <= MAX_BITS) {
+          packed[p] = compress(planes[p], n, compression, ZSTD.get());
+          if (bits <= RUNS_BITS && compression == Compression.ZSTD) {
+            // a nearly constant plane (a delta's top byte) has runs that only a match
+            // search finds; Huffman literals alone cannot go below 1 bit per byte
+            ByteBuffer runs = compress(planes[p], n, compression, ZSTD_RUNS.get());
+            if (runs != null && (packed[p] == null
+                || runs.remaining() < packed[p].remaining())) {
+              packed[p] = runs;
+            }
+          }
           any |= packed[p] != null;
         }
       }
@@ -158,13 +177,13 @@ public final class PlanesEncoding {
   }
 
   /** Arrow's compressed-buffer layout of a plane, or null when compression does not pay. */
-  private static ByteBuffer compress(byte[] plane, int n, Compression compression)
-      throws IOException {
+  private static ByteBuffer compress(byte[] plane, int n, Compression compression,
+      ZstdCompressCtx zstd) throws IOException {
     byte[] out;
     int len;
     if (compression == Compression.ZSTD) {
       out = new byte[8 + (int) Zstd.compressBound(n)];
-      len = 8 + ZSTD.get().compressByteArray(out, 8, out.length - 8, plane, 0, n);
+      len = 8 + zstd.compressByteArray(out, 8, out.length - 8, plane, 0, n);
     } else {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream(n / 2 + 64);
       bytes.write(new byte[8]);
