@@ -31,8 +31,8 @@ import org.modelhub.calcite.ModelHubSchema;
  */
 public final class SqlCatalogBench {
   private static final double TARGET = 1.5;
-  private static final double SLICE = 0.25;
-  private static final int MIN_RUNS = 10;
+  static final double SLICE = 0.25;
+  static final int MIN_RUNS = 10;
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private SqlCatalogBench() {
@@ -170,7 +170,7 @@ public final class SqlCatalogBench {
    * every round, and each path walks the parameter sets from its own offset, so that no path
    * finds H2's page cache warmed for its parameters by the path before it.
    */
-  private static void measure(Query q, List<PreparedStatement> sides, List<Latencies> ls,
+  static void measure(Query q, List<PreparedStatement> sides, List<Latencies> ls,
       List<Latencies> cpus, double seconds, boolean record) throws SQLException {
     long end = System.nanoTime() + (long) (seconds * 1e9);
     int sets = q.params().size();
@@ -197,7 +197,7 @@ public final class SqlCatalogBench {
   }
 
   /** The 1, 5 and 15 minute load averages: other work on the machine skews latencies. */
-  private static String loadAverage() {
+  static String loadAverage() {
     try {
       String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split(" ");
       return f[0] + " " + f[1] + " " + f[2];
@@ -207,7 +207,7 @@ public final class SqlCatalogBench {
   }
 
   /** Executes and reads every column of every row; returns the row count. */
-  private static int execute(PreparedStatement s, Object[] params) throws SQLException {
+  static int execute(PreparedStatement s, Object[] params) throws SQLException {
     for (int i = 0; i < params.length; i++) {
       s.setObject(i + 1, params[i]);
     }
@@ -225,7 +225,7 @@ public final class SqlCatalogBench {
   }
 
   /** Fails unless both sides return as many rows for every parameter set. */
-  private static int checkSameRows(Query q, PreparedStatement d, PreparedStatement h)
+  static int checkSameRows(Query q, PreparedStatement d, PreparedStatement h)
       throws SQLException {
     long total = 0;
     for (Object[] params : q.params()) {
@@ -240,7 +240,7 @@ public final class SqlCatalogBench {
     return (int) Math.round((double) total / q.params().size());
   }
 
-  private static String plan(Connection driver, Query q) {
+  static String plan(Connection driver, Query q) {
     try (PreparedStatement s = driver.prepareStatement("EXPLAIN PLAN FOR " + q.driverSql())) {
       Object[] params = q.params().get(0);
       for (int i = 0; i < params.length; i++) {

@@ -1,5 +1,6 @@
 package org.modelhub.calcite;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.calcite.adapter.jdbc.JdbcConvention;
@@ -8,6 +9,9 @@ import org.apache.calcite.linq4j.tree.Expression;
 import org.apache.calcite.plan.Convention;
 import org.apache.calcite.plan.RelOptPlanner;
 import org.apache.calcite.plan.RelOptRule;
+import org.apache.calcite.plan.RelOptRuleCall;
+import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.plan.RelRule;
 import org.apache.calcite.rel.logical.LogicalFilter;
 import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rex.RexCall;
@@ -16,6 +20,7 @@ import org.apache.calcite.rex.RexOver;
 import org.apache.calcite.rex.RexVisitorImpl;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.validate.SqlUserDefinedFunction;
+import org.apache.calcite.tools.RelBuilder;
 
 /**
  * The JDBC convention of the H2 catalog. Calcite's JDBC rules push every built-in function
@@ -39,6 +44,7 @@ final class CatalogConvention extends JdbcConvention {
     }
     planner.addRule(ProjectRule.of(this));
     planner.addRule(FilterRule.of(this));
+    planner.addRule(SplitFilterRule.INSTANCE);
   }
 
   /** Whether H2 can evaluate every call in these expressions. */
@@ -87,6 +93,35 @@ final class CatalogConvention extends JdbcConvention {
               Convention.NONE, out, "CatalogFilterRule")
           .withRuleFactory(FilterRule::new)
           .toRule(FilterRule.class);
+    }
+  }
+
+  /**
+   * Splits a filter whose conjuncts H2 can evaluate only in part into the H2 part below and
+   * the rest above ({@code TYPE = 'POOL' AND DQL_ATTR(ATTRS, 'method') = 'MAX'} becomes a
+   * filter on TYPE that runs inside H2 under one on DQL_ATTR in Calcite), so that a UDF in
+   * a condition does not pull the whole table out of H2.
+   */
+  static final class SplitFilterRule extends RelRule<RuleConfig> {
+    static final RelOptRule INSTANCE = RuleConfig.of("CatalogSplitFilterRule",
+        b -> b.operand(LogicalFilter.class).anyInputs(), SplitFilterRule::new).toRule();
+
+    SplitFilterRule(RuleConfig config) {
+      super(config);
+    }
+
+    @Override public void onMatch(RelOptRuleCall call) {
+      LogicalFilter filter = call.rel(0);
+      List<RexNode> inH2 = new ArrayList<>();
+      List<RexNode> rest = new ArrayList<>();
+      for (RexNode c : RelOptUtil.conjunctions(filter.getCondition())) {
+        (h2Supports(List.of(c)) ? inH2 : rest).add(c);
+      }
+      if (inH2.isEmpty() || rest.isEmpty()) {
+        return;
+      }
+      RelBuilder b = call.builder();
+      call.transformTo(b.push(filter.getInput()).filter(inH2).filter(rest).build());
     }
   }
 }

@@ -8,7 +8,7 @@ import org.apache.calcite.runtime.CalciteException;
  * What to tell someone who writes to a virtual table: which command does that work. The
  * tables are views of the repository; they change only through its commands.
  */
-final class ReadOnlyTables {
+public final class ReadOnlyTables {
   private static final Map<String, String> HOW = Map.of(
       "QUERY_VERSIONS", "DQL statements are saved with 'dlv query --name NAME \"...\"'",
       "LINEAGE", "lineage is recorded by 'dlv commit --parent', 'dlv copy' and DQL",
@@ -27,6 +27,26 @@ final class ReadOnlyTables {
     String t = table.toUpperCase(Locale.ROOT);
     String how = HOW.getOrDefault(t, "versions are created by 'dlv commit', 'dlv copy' and"
         + " DQL slice/construct, never by SQL writes");
-    return new CalciteException("table MODELHUB." + t + " is read-only: " + how, null);
+    return new Rejected("table MODELHUB." + t + " is read-only: " + how);
+  }
+
+  /**
+   * The refusal inside {@code e}, if any, so that a driver can report it rather than the
+   * planner's "Error while applying rule ..." around it; else {@code e}.
+   */
+  public static RuntimeException unwrap(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof Rejected r) {
+        return r;
+      }
+    }
+    return e;
+  }
+
+  /** A write to a read-only table, refused while the statement is planned. */
+  private static final class Rejected extends CalciteException {
+    Rejected(String message) {
+      super(message, null);
+    }
   }
 }

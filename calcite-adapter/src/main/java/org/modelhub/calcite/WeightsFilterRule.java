@@ -6,7 +6,6 @@ import org.apache.calcite.plan.RelOptRuleCall;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelRule;
 import org.apache.calcite.rel.core.Filter;
-import org.apache.calcite.rel.core.RelFactories;
 import org.apache.calcite.rel.logical.LogicalFilter;
 import org.apache.calcite.rex.RexBuilder;
 import org.apache.calcite.rex.RexCall;
@@ -17,15 +16,20 @@ import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexUtil;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.type.SqlTypeUtil;
-import org.apache.calcite.tools.RelBuilderFactory;
 
 /**
  * Pushes {@code VERSION_ID = x}, {@code TENSOR = x} and their IN lists (x a literal or a
  * {@code ?} parameter) from a filter into the {@link WeightsTableScan} below it; what it
  * cannot push stays in a filter above the scan.
  */
-public final class WeightsFilterRule extends RelRule<WeightsFilterRule.Config> {
-  WeightsFilterRule(Config config) {
+public final class WeightsFilterRule extends RelRule<RuleConfig> {
+  /** What the rule matches. */
+  static final RuleConfig CONFIG = RuleConfig.of("WeightsFilterRule",
+      b0 -> b0.operand(LogicalFilter.class)
+          .oneInput(b1 -> b1.operand(WeightsTableScan.class).noInputs()),
+      WeightsFilterRule::new);
+
+  WeightsFilterRule(RuleConfig config) {
     super(config);
   }
 
@@ -93,27 +97,4 @@ public final class WeightsFilterRule extends RelRule<WeightsFilterRule.Config> {
     return n.getKind() == SqlKind.CAST ? ((RexCall) n).getOperands().get(0) : n;
   }
 
-  /** Configuration: a logical filter directly on a weights scan. */
-  public record Config(RelBuilderFactory relBuilderFactory, String description,
-      OperandTransform operandSupplier) implements RelRule.Config {
-    public static final Config DEFAULT = new Config(RelFactories.LOGICAL_BUILDER,
-        "WeightsFilterRule", b0 -> b0.operand(LogicalFilter.class)
-            .oneInput(b1 -> b1.operand(WeightsTableScan.class).noInputs()));
-
-    @Override public WeightsFilterRule toRule() {
-      return new WeightsFilterRule(this);
-    }
-
-    @Override public Config withRelBuilderFactory(RelBuilderFactory factory) {
-      return new Config(factory, description, operandSupplier);
-    }
-
-    @Override public Config withDescription(String text) {
-      return new Config(relBuilderFactory, text, operandSupplier);
-    }
-
-    @Override public Config withOperandSupplier(OperandTransform transform) {
-      return new Config(relBuilderFactory, description, transform);
-    }
-  }
 }

@@ -6,10 +6,8 @@ import org.apache.calcite.plan.RelOptRuleCall;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelRule;
 import org.apache.calcite.rel.core.Project;
-import org.apache.calcite.rel.core.RelFactories;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexPermuteInputsShuttle;
-import org.apache.calcite.tools.RelBuilderFactory;
 import org.apache.calcite.util.ImmutableBitSet;
 import org.apache.calcite.util.mapping.Mappings;
 
@@ -17,8 +15,19 @@ import org.apache.calcite.util.mapping.Mappings;
  * Narrows a {@link WeightsTableScan} to the fields the projection above it uses, so a query
  * on {@code WEIGHT} alone does not build the other columns of each row.
  */
-public final class WeightsProjectRule extends RelRule<WeightsProjectRule.Config> {
-  WeightsProjectRule(Config config) {
+public final class WeightsProjectRule extends RelRule<RuleConfig> {
+  /**
+   * What the rule matches: a project directly on a weights scan. Any project, not only a
+   * logical one: the scan is born enumerable, so once the filter rule has put a scan with
+   * pushed filters into a set, only the enumerable projects above that set see it as its
+   * input.
+   */
+  static final RuleConfig CONFIG = RuleConfig.of("WeightsProjectRule",
+      b0 -> b0.operand(Project.class)
+          .oneInput(b1 -> b1.operand(WeightsTableScan.class).noInputs()),
+      WeightsProjectRule::new);
+
+  WeightsProjectRule(RuleConfig config) {
     super(config);
   }
 
@@ -48,31 +57,4 @@ public final class WeightsProjectRule extends RelRule<WeightsProjectRule.Config>
         .project(projects, project.getRowType().getFieldNames()).build());
   }
 
-  /**
-   * Configuration: a project directly on a weights scan. Any project, not only a logical one:
-   * the scan is born enumerable, so once the filter rule has put a scan with pushed filters
-   * into a set, only the enumerable projects above that set see it as their input.
-   */
-  public record Config(RelBuilderFactory relBuilderFactory, String description,
-      OperandTransform operandSupplier) implements RelRule.Config {
-    public static final Config DEFAULT = new Config(RelFactories.LOGICAL_BUILDER,
-        "WeightsProjectRule", b0 -> b0.operand(Project.class)
-            .oneInput(b1 -> b1.operand(WeightsTableScan.class).noInputs()));
-
-    @Override public WeightsProjectRule toRule() {
-      return new WeightsProjectRule(this);
-    }
-
-    @Override public Config withRelBuilderFactory(RelBuilderFactory factory) {
-      return new Config(factory, description, operandSupplier);
-    }
-
-    @Override public Config withDescription(String text) {
-      return new Config(relBuilderFactory, text, operandSupplier);
-    }
-
-    @Override public Config withOperandSupplier(OperandTransform transform) {
-      return new Config(relBuilderFactory, description, transform);
-    }
-  }
 }

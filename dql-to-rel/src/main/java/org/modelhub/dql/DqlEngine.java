@@ -11,6 +11,8 @@ import org.apache.calcite.jdbc.JavaTypeFactoryImpl;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.prepare.CalciteCatalogReader;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.RelRoot;
+import org.apache.calcite.runtime.Hook;
 import org.apache.calcite.schema.SchemaPlus;
 import org.apache.calcite.sql.SqlFunctionCategory;
 import org.apache.calcite.sql.SqlIdentifier;
@@ -34,8 +36,16 @@ public final class DqlEngine {
   private DqlEngine() {
   }
 
-  /** The plan of {@code text} (a one-row plan text for EXPLAIN). */
-  public static RelNode toRel(SchemaPlus root, String text) {
+  /** A statement translated into a plan; for EXPLAIN, the plan of the statement explained. */
+  public record Translation(RelNode rel, boolean explain, RelBuilder builder) {
+    /** A one-row, one-column ({@code PLAN}) relation holding {@code plan}. */
+    public RelNode planRow(String plan) {
+      return builder.values(new String[] {"PLAN"}, plan).build();
+    }
+  }
+
+  /** Parses {@code text} and translates it over the MODELHUB schema under {@code root}. */
+  public static Translation translate(SchemaPlus root, String text) {
     Ast.Program program = DqlParser.parse(text);
     SchemaPlus schema = root.getSubSchema(ModelHubSchema.NAME);
     if (schema == null) {
@@ -46,18 +56,37 @@ public final class DqlEngine {
         .build());
     DqlToRel translator = new DqlToRel(b, operators(root),
         name -> repo != null && repo.catalog().queryText(name).isPresent());
-    RelNode rel = translator.translate(program.statement(), text);
-    if (!program.explain()) {
-      return rel;
-    }
-    return b.values(new String[] {"PLAN"}, RelOptUtil.toString(rel)).build();
+    return new Translation(translator.translate(program.statement(), text), program.explain(),
+        b);
   }
 
-  /** Prepares a DQL statement on a connection whose default schema is MODELHUB. */
+  /**
+   * Prepares a DQL statement on a connection whose default schema is MODELHUB. EXPLAIN
+   * returns, as one row, the plan Calcite's optimizer chose (operators named {@code Jdbc*}
+   * run inside H2).
+   */
   public static PreparedStatement prepare(CalciteConnection connection, String text)
       throws SQLException {
-    RelNode rel = toRel(connection.getRootSchema(), text);
-    return connection.unwrap(RelRunner.class).prepareStatement(rel);
+    Translation t = translate(connection.getRootSchema(), text);
+    RelRunner runner = connection.unwrap(RelRunner.class);
+    if (!t.explain()) {
+      return runner.prepareStatement(t.rel());
+    }
+    String[] plan = {null};
+    try (Hook.Closeable ignored = optimizedPlan(plan);
+         PreparedStatement explained = runner.prepareStatement(t.rel())) {
+      // preparing runs the optimizer; nothing is executed
+    }
+    return runner.prepareStatement(t.planRow(plan[0]));
+  }
+
+  /**
+   * While open, writes the optimized plan of the statement being prepared on this thread
+   * into {@code plan[0]}.
+   */
+  public static Hook.Closeable optimizedPlan(String[] plan) {
+    return Hook.PLAN_BEFORE_IMPLEMENTATION.addThread(
+        (RelRoot root) -> plan[0] = RelOptUtil.toString(root.rel));
   }
 
   static DqlToRel.Operators operators(SchemaPlus root) {

@@ -3,6 +3,8 @@ package org.modelhub.dql;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CharStreams;
 import org.antlr.v4.runtime.CommonTokenStream;
@@ -28,7 +30,7 @@ public final class DqlParser {
    * @throws DqlException for the first syntax or semantic error
    */
   public static Ast.Program parse(String text) {
-    DqlGrammarLexer lexer = new DqlGrammarLexer(CharStreams.fromString(text));
+    DqlGrammarLexer lexer = new DqlGrammarLexer(CharStreams.fromString(explainPlanFor(text)));
     lexer.removeErrorListeners();
     DqlGrammarParser parser = new DqlGrammarParser(new CommonTokenStream(lexer));
     parser.removeErrorListeners();
@@ -38,15 +40,16 @@ public final class DqlParser {
 
   /**
    * Whether a statement given to the driver is DQL rather than SQL. slice, construct and
-   * evaluate (maybe after EXPLAIN) are DQL. A select is DQL when it parses as DQL and either
-   * has a where clause without a from ({@code select m1 where ...}) or reads a saved
-   * statement ({@code select m from "query3" ...}); everything else is SQL.
+   * evaluate (maybe after EXPLAIN) are DQL. A select is DQL when it starts
+   * {@code select NAME where} (SQL has no such statement, so its errors are DQL's to report),
+   * or parses as DQL and reads a quoted source with a where clause or a saved statement
+   * ({@code select m from "query3" where ...}); everything else is SQL.
    */
   public static boolean isDql(String text, java.util.function.Predicate<String> savedQuery) {
     if (!startsLikeDql(text)) {
       return false;
     }
-    DqlGrammarLexer lexer = new DqlGrammarLexer(CharStreams.fromString(text));
+    DqlGrammarLexer lexer = new DqlGrammarLexer(CharStreams.fromString(explainPlanFor(text)));
     lexer.removeErrorListeners();
     DqlGrammarParser parser = new DqlGrammarParser(new CommonTokenStream(lexer));
     parser.removeErrorListeners();
@@ -55,9 +58,9 @@ public final class DqlParser {
       parser.addErrorListener(new FirstError());
       st = parser.statement();
     } catch (DqlException e) {
-      // a broken select is SQL's to report; a broken slice, construct or evaluate is ours
-      return !text.stripLeading().toLowerCase(Locale.ROOT)
-          .replaceFirst("^explain\\s+", "").startsWith("select");
+      // a broken slice, construct or evaluate is ours, a broken select only after NAME where
+      return !explainPlanFor(text).stripLeading().toLowerCase(Locale.ROOT)
+          .replaceFirst("^explain\\s+", "").startsWith("select") || selectWhere(text);
     }
     DqlGrammarParser.SelectStmtContext sel = st.body().selectStmt();
     if (sel == null) {
@@ -66,21 +69,50 @@ public final class DqlParser {
     if (sel.source() == null) {
       return sel.condition() != null;
     }
-    return sel.source().STRING() != null
-        && savedQuery.test(AstBuilder.unquote(sel.source().STRING().getSymbol()));
+    return sel.source().STRING() != null && (sel.condition() != null
+        || savedQuery.test(AstBuilder.unquote(sel.source().STRING().getSymbol())));
+  }
+
+  /** Whether the statement's first tokens are {@code [explain] select NAME where}. */
+  private static boolean selectWhere(String text) {
+    DqlGrammarLexer lexer = new DqlGrammarLexer(CharStreams.fromString(explainPlanFor(text)));
+    lexer.removeErrorListeners();
+    int[] want = {DqlGrammarLexer.SELECT, DqlGrammarLexer.ID, DqlGrammarLexer.WHERE};
+    Token t = lexer.nextToken();
+    if (t.getType() == DqlGrammarLexer.EXPLAIN) {
+      t = lexer.nextToken();
+    }
+    for (int i = 0; i < want.length; i++, t = lexer.nextToken()) {
+      if (t.getType() != want[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether {@code text} starts like a DQL statement (a DQL keyword, maybe after EXPLAIN). */
   static boolean startsLikeDql(String text) {
-    String t = text.stripLeading().toLowerCase(Locale.ROOT);
+    String t = explainPlanFor(text).stripLeading().toLowerCase(Locale.ROOT);
     if (t.startsWith("explain")) {
       t = t.substring("explain".length()).stripLeading();
-      if (t.startsWith("plan for")) {
-        return false;
-      }
     }
     return t.startsWith("select") || t.startsWith("slice") || t.startsWith("construct")
         || t.startsWith("evaluate");
+  }
+
+  private static final Pattern EXPLAIN_PLAN_FOR =
+      Pattern.compile("^(\\s*explain)(\\s+plan\\s+for)(?=\\s)", Pattern.CASE_INSENSITIVE);
+
+  /**
+   * SQL's {@code EXPLAIN PLAN FOR} (which JDBC tools and Quidem's {@code !plan} send) as
+   * DQL's {@code EXPLAIN}: the words PLAN FOR become blanks, so positions stay the same.
+   */
+  static String explainPlanFor(String text) {
+    Matcher m = EXPLAIN_PLAN_FOR.matcher(text);
+    if (!m.find()) {
+      return text;
+    }
+    return m.group(1) + m.group(2).replaceAll("\\S", " ") + text.substring(m.end());
   }
 
   /** Turns the first syntax error into a {@link DqlException}. */

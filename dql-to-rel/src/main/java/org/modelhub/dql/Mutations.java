@@ -83,6 +83,8 @@ final class Mutations {
     } catch (JsonProcessingException e) {
       throw new ModelHubException("malformed construct plan: " + e.getOriginalMessage(), e);
     }
+    // the same edits in the same order however the query delivered the bindings
+    bindings.sort(java.util.Comparator.comparing(Object::toString));
     ModelContent m = source;
     List<String> changes = new ArrayList<>();
     java.util.Set<String> inserted = new java.util.HashSet<>();

@@ -52,6 +52,11 @@ final class ModelHubAssert {
       this.sql = sql;
     }
 
+    /** Another statement on the same URL, for chains of checks. */
+    Query query(String next) {
+      return new Query(url, next);
+    }
+
     /** Rows rendered as {@code COL=value; COL=value}, in order. */
     List<String> rows() {
       try (Connection c = DriverManager.getConnection(url);

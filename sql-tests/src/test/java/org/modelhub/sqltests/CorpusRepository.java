@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -46,7 +45,7 @@ import org.modelhub.store.model.Tensor;
  *   0.8.0;</li>
  *   <li>mlpmnist@1, @2: DL4J MLPMnist untrained (zip), then trained (config.mlc.json +
  *   paramsPostTrain.bin);</li>
- *   <li>one saved DQL statement, lenet-family.</li>
+ *   <li>one saved DQL statement, lenet-family, with the three LeNet versions it selects.</li>
  * </ul>
  */
 final class CorpusRepository {
@@ -129,10 +128,10 @@ final class CorpusRepository {
         "dl4j/MLPMnist/config.mlc.json", "dl4j/MLPMnist/paramsPostTrain.bin")
         .run(Progress.NONE);
 
-    // no public API saves a DQL statement yet ('dlv query --name' is to come)
-    repo.catalog().update("INSERT INTO QUERIES (NAME, TEXT, CREATED) VALUES (?, ?, ?)",
-        "lenet-family", "select m1 where m1.name like \"lenet%\"",
-        LocalDateTime.parse("2024-03-03T09:00:00"));
+    // what 'dlv query --name lenet-family' saves: the statement and the versions it returned
+    VersionInfo deploy = repo.resolve("lenet-deploy@1");
+    repo.catalog().saveQuery("lenet-family", "select m1 where m1.name like \"lenet%\"",
+        Instant.parse("2024-03-03T09:00:00Z"), List.of(deploy.id(), lenet2.id(), lenet1.id()));
   }
 
   /** A commit of corpus files read by the importer that recognises them. */

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Runs every Quidem script of {@code src/test/resources/sql} through the
  * {@code jdbc:modelhub:} driver against a repository built from the corpus
- * ({@link CorpusRepository}), as Calcite's QuidemTest runs its {@code .iq} files.
+ * ({@link CorpusRepository}), as Calcite's QuidemTest runs its {@code .iq} files. Scripts
+ * {@code !use repo}, or {@code dql}: a second copy that DQL statements may add versions to.
  *
  * <p>A Quidem script is its own expected output: each script's actual output goes to
  * {@code target/quidem/NAME.iq}, and the test fails with a diff when it differs from the
@@ -33,10 +34,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class QuidemSuiteTest {
   private static final Path REPO = Paths.get("target", "sql-tests-repo").toAbsolutePath();
+  /** The same repository again, for scripts that create versions (DQL slice, construct). */
+  private static final Path DQL_REPO =
+      Paths.get("target", "sql-tests-dql-repo").toAbsolutePath();
   private static final Path OUT = Paths.get("target", "quidem");
 
   @BeforeAll static void buildRepository() {
     CorpusRepository.build(REPO);
+    CorpusRepository.build(DQL_REPO);
   }
 
   static List<String> scripts() throws IOException {
@@ -75,7 +80,10 @@ class QuidemSuiteTest {
     if (name.equals("repo")) {
       return DriverManager.getConnection("jdbc:modelhub:" + REPO);
     }
-    throw new IllegalArgumentException("unknown connection '" + name + "' (known: repo)");
+    if (name.equals("dql")) {
+      return DriverManager.getConnection("jdbc:modelhub:" + DQL_REPO);
+    }
+    throw new IllegalArgumentException("unknown connection '" + name + "' (known: repo, dql)");
   }
 
   private static Path scriptDir() {
