@@ -200,6 +200,8 @@ public final class Commit {
       ms.addAll(content.metrics());
     } else {
       hp.putAll(repo.catalog().hyperparams(weightsOf.id()));
+      // tests recorded on the source describe it, not the new version
+      hp.keySet().removeIf(org.modelhub.store.runtime.TestResult::isTestRecord);
     }
     hp.putAll(hyperparams);
     ms.addAll(metrics);

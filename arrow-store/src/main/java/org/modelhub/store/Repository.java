@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +29,7 @@ import org.modelhub.store.catalog.ModelInfo;
 import org.modelhub.store.catalog.TensorEntry;
 import org.modelhub.store.catalog.VersionInfo;
 import org.modelhub.store.model.Hashing;
+import org.modelhub.store.model.Metric;
 import org.modelhub.store.model.ModelContent;
 import org.modelhub.store.model.Network;
 import org.modelhub.store.model.Tensor;
@@ -36,6 +39,7 @@ import org.modelhub.store.object.FileObjectStore;
 import org.modelhub.store.object.MemoryObjectStore;
 import org.modelhub.store.object.ObjectStore;
 import org.modelhub.store.object.TensorStore;
+import org.modelhub.store.runtime.TestResult;
 
 /**
  * A ModelHub repository: the H2 catalog, the tensor objects and the blobs of one folder (or
@@ -269,11 +273,17 @@ public final class Repository implements AutoCloseable {
     return tensors.get(e.object(), e.name(), e.dtype(), e.shape(), v.label() + " " + e.name());
   }
 
-  /** Everything of a version: network, verified tensors, hyperparameters and metrics. */
+  /**
+   * Everything of a version: network, verified tensors, hyperparameters and metrics (without
+   * the {@code eval.*} rows tests added after its commit: they are not its content).
+   */
   public ModelContent content(VersionInfo v, Progress progress) {
     List<Tensor> list = readEach(v, "reading " + v.label(), e -> tensor(v, e), progress);
-    return new ModelContent(network(v), list, catalog.hyperparams(v.id()),
-        catalog.metrics(v.id()));
+    Map<String, String> hyperparams = new LinkedHashMap<>(catalog.hyperparams(v.id()));
+    hyperparams.keySet().removeIf(TestResult::isTestRecord);
+    List<Metric> metrics = new ArrayList<>(catalog.metrics(v.id()));
+    metrics.removeIf(m -> TestResult.isTestRecord(m.name()));
+    return new ModelContent(network(v), list, hyperparams, metrics);
   }
 
   /**

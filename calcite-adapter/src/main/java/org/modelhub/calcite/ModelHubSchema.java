@@ -67,6 +67,13 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
     dataSource.setUsername(Catalog.READER);
     dataSource.setPassword("");
     dataSource.setDefaultReadOnly(true);
+    // each execution of a plan borrows a connection and prepares the SQL it pushes to H2:
+    // keep H2's prepared statements per pooled connection, and skip the round trips that
+    // reset state a reader never changes
+    dataSource.setPoolPreparedStatements(true);
+    dataSource.setMaxOpenPreparedStatements(256);
+    dataSource.setRollbackOnReturn(false);
+    dataSource.setCacheState(true);
     SqlDialect dialect = JdbcSchema.createDialect(SqlDialectFactoryImpl.INSTANCE, dataSource);
     // generated code finds the data source through this schema's unwrap(JdbcSchema.class)
     Expression expression = Schemas.subSchemaExpression(parent, NAME, ModelHubSchema.class);

@@ -31,6 +31,11 @@ public abstract class ResultTable extends AbstractTable implements ScannableTabl
 
   protected abstract List<Object[]> rows(Repository repo);
 
+  /** The rows, for a table that needs the statement's context (its cancel flag). */
+  protected List<Object[]> rows(Repository repo, DataContext root) {
+    return rows(repo);
+  }
+
   @Override public final RelDataType getRowType(RelDataTypeFactory f) {
     RelDataTypeFactory.Builder b = f.builder();
     for (Column c : columns()) {
@@ -40,6 +45,6 @@ public abstract class ResultTable extends AbstractTable implements ScannableTabl
   }
 
   @Override public final Enumerable<Object[]> scan(DataContext root) {
-    return Linq4j.asEnumerable(rows(ModelHubSchema.repository(root)));
+    return Linq4j.asEnumerable(rows(ModelHubSchema.repository(root), root));
   }
 }

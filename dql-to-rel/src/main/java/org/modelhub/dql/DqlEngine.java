@@ -98,7 +98,8 @@ public final class DqlEngine {
         op(reader, "DQL_NUMBER", SqlFunctionCategory.USER_DEFINED_FUNCTION, -1),
         op(reader, "DQL_ATTR", SqlFunctionCategory.USER_DEFINED_FUNCTION, -1),
         op(reader, "SLICE", SqlFunctionCategory.USER_DEFINED_TABLE_FUNCTION, 4),
-        op(reader, "CONSTRUCT", SqlFunctionCategory.USER_DEFINED_TABLE_FUNCTION, 4));
+        op(reader, "CONSTRUCT", SqlFunctionCategory.USER_DEFINED_TABLE_FUNCTION, 4),
+        op(reader, "DQL_EVALUATE", SqlFunctionCategory.USER_DEFINED_TABLE_FUNCTION, 2));
   }
 
   private static SqlOperator op(CalciteCatalogReader reader, String name,

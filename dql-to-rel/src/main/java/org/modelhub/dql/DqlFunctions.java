@@ -52,6 +52,8 @@ public final class DqlFunctions {
           String.class, String.class)));
       b.put("CONSTRUCT", TableFunctionImpl.create(method("construct", String.class,
           String.class, String.class, String.class)));
+      b.put("DQL_EVALUATE", TableFunctionImpl.create(DqlEvaluate.class.getMethod("evaluate",
+          String.class, String.class)));
       b.put("DQL_CAPTURE", ScalarFunctionImpl.create(method("capture", String.class,
           String.class, int.class)));
       b.put("DQL_BINDING", ScalarFunctionImpl.create(method("binding", String.class)));
@@ -246,8 +248,10 @@ public final class DqlFunctions {
     @Override public Enumerable<Object[]> scan(DataContext root) {
       CalciteConnection connection = (CalciteConnection) root.getQueryProvider();
       List<Object[]> rows = new ArrayList<>();
+      // an evaluate inside stops when this statement is cancelled or closed
       try (PreparedStatement ps = DqlEngine.prepare(connection, text);
-           ResultSet rs = ps.executeQuery()) {
+           ResultSet rs = DqlEvaluate.withCaller(null, DqlEvaluate.cancellation(root),
+               ps::executeQuery)) {
         int n = rs.getMetaData().getColumnCount();
         while (rs.next()) {
           Object[] row = new Object[n];

@@ -54,7 +54,7 @@ public final class DqlToRel {
 
   /** The operators a translation calls, looked up in the MODELHUB schema. */
   public record Operators(SqlOperator capture, SqlOperator binding, SqlOperator number,
-      SqlOperator attr, SqlOperator slice, SqlOperator construct) { }
+      SqlOperator attr, SqlOperator slice, SqlOperator construct, SqlOperator evaluate) { }
 
   /** The columns a statement's result has. */
   public static List<ResultTable.Column> columns(Ast.Program p) {
@@ -70,8 +70,7 @@ public final class DqlToRel {
           ResultTable.col("MESSAGE", SqlTypeName.VARCHAR));
     }
     if (p.statement() instanceof Ast.Evaluate) {
-      throw new DqlException(p.pos(), "evaluate needs the DL4J runtime (dl4j-runtime) and is"
-          + " not available through this entry point yet");
+      return DqlEvaluate.COLUMNS;
     }
     return DqlFunctions.CREATED;
   }
@@ -125,8 +124,31 @@ public final class DqlToRel {
           b.field(c, "BINDINGS"), b.literal(text)));
       return b.build();
     }
-    throw new DqlException(s.pos(), "evaluate needs the DL4J runtime (dl4j-runtime) and is"
-        + " not available through this entry point yet");
+    Ast.Evaluate ev = (Ast.Evaluate) s;
+    String spec = DqlEvaluate.spec(ev);
+    evaluateSources(ev.source());
+    lateral(ops.evaluate(), c -> List.of(b.field(c, "SOURCES"), b.literal(spec)));
+    return b.build();
+  }
+
+  /**
+   * Pushes one row whose SOURCES column lists the versions an evaluate trains, one per line:
+   * those a saved statement returned, or the version (or model) the source string names.
+   */
+  private void evaluateSources(Ast.Source source) {
+    if (!source.isSaved()) {
+      throw new DqlException(source.pos(), "evaluate trains the versions of a saved statement"
+          + " or one version: write from \"query3\" or from \"lenet@1\", not from "
+          + source.var());
+    }
+    if (savedQueryExists.test(source.savedQuery())) {
+      b.scan("QUERY_VERSIONS")
+          .filter(b.equals(b.field("QUERY"), b.literal(source.savedQuery())))
+          .aggregate(b.groupKey(), b.aggregateCall(SqlStdOperatorTable.LISTAGG,
+              b.field("VERSION_ID"), b.literal("\n")).as("SOURCES"));
+    } else {
+      b.values(new String[] {"SOURCES"}, source.savedQuery());
+    }
   }
 
   /** Calls table function {@code fn} for each row on the stack; keeps the function's columns. */
@@ -182,7 +204,7 @@ public final class DqlToRel {
     List<RexNode> conditions = new ArrayList<>();
     Holder<RexCorrelVariable> v = Holder.empty();
     b.variable(v::set);
-    Scope scope = new Scope(v.get(), bindingSource);
+    Scope scope = new Scope(v.get(), bindingSource, versionConjuncts(where));
     if (source.isSaved()) {
       if (!savedQueryExists.test(source.savedQuery())) {
         throw new DqlException(source.pos(), "no saved statement named \""
@@ -200,11 +222,33 @@ public final class DqlToRel {
     }
   }
 
-  /** The correlation variable of the current version row, and the captures it binds. */
-  private record Scope(RexCorrelVariable row, NamePattern bindings) {
+  /**
+   * The correlation variable of the current version row, the captures it binds, and the
+   * conditions on the version's own columns that every selected row meets.
+   */
+  private record Scope(RexCorrelVariable row, NamePattern bindings,
+      List<Ast.Condition> versionConjuncts) {
     boolean binds(int k) {
       return bindings != null && bindings.captures().contains(k);
     }
+  }
+
+  /**
+   * The top-level conjuncts of {@code where} that test only the version's own columns
+   * (names, times, sizes). A selected version meets them all, so a structural sub-query may
+   * be restricted to the versions that meet them: the restriction changes nothing for a
+   * selected row, and lets the catalog start its join from a few versions instead of all.
+   */
+  private static List<Ast.Condition> versionConjuncts(Ast.Condition where) {
+    List<Ast.Condition> out = new ArrayList<>();
+    if (where instanceof Ast.And a) {
+      out.addAll(versionConjuncts(a.left()));
+      out.addAll(versionConjuncts(a.right()));
+    } else if (where instanceof Ast.NameLike || where instanceof Ast.PropertyLike
+        || where instanceof Ast.Comparison c && !AstBuilder.KEYED.contains(c.property().name())) {
+      out.add(where);
+    }
+    return out;
   }
 
   /**
@@ -273,7 +317,17 @@ public final class DqlToRel {
   /** EXISTS a layer matching the selector (or a neighbour of one) of the template. */
   private RexNode layers(Ast.Selector sel, Ast.Hop hop, Ast.Template template, Scope s) {
     return b.exists(rb -> {
-      rb.scan("LAYERS").as("l");
+      if (s.versionConjuncts().isEmpty()) {
+        rb.scan("LAYERS").as("l");
+      } else {
+        rb.scan("VERSIONS");
+        List<RexNode> restrict = new ArrayList<>();
+        s.versionConjuncts().forEach(c -> restrict.add(condition(c, s)));
+        rb.filter(restrict).project(rb.field("ID")).as("vp");
+        rb.scan("LAYERS").as("l");
+        rb.join(JoinRelType.INNER,
+            rb.equals(rb.field(2, "vp", "ID"), rb.field(2, "l", "VERSION_ID")));
+      }
       if (hop != Ast.Hop.SELF) {
         boolean next = hop == Ast.Hop.NEXT;
         rb.scan("EDGES").as("e");

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         CommitCommand.class, CopyCommand.class, ListCommand.class, DescCommand.class,
         DiffCommand.class, LineageCommand.class, CheckoutCommand.class, FsckCommand.class,
         ArchiveCommand.class,
-        QueryCommand.class, SqlCommand.class,
+        QueryCommand.class, SqlCommand.class, EvalCommand.class,
         CommandLine.HelpCommand.class})
 public final class Dlv implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

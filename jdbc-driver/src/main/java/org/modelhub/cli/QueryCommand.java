@@ -14,8 +14,10 @@ import java.util.List;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import org.apache.calcite.jdbc.CalciteConnection;
+import org.modelhub.dql.DqlEvaluate;
 import org.modelhub.store.ModelHubException;
 import org.modelhub.store.Repository;
+import org.modelhub.store.runtime.Cancellation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "query", mixinStandardHelpOptions = true,
     description = {"Run SQL or DQL statements on the repository through the jdbc:modelhub:"
         + " driver.",
-        "DQL: select m1 where ..., slice m2 from m1 ..., construct m2 from m1 ...;"
+        "DQL: select m1 where ..., slice m2 from m1 ..., construct m2 from m1 ...,"
+            + " evaluate m from \"NAME\" with config = \"FILE\" ...;"
             + " --name saves a statement and the versions it returned, for 'from \"NAME\"'.",
         "Tables: MODELS, VERSIONS, LINEAGE, LAYERS, EDGES, TENSORS, WEIGHTS, METRICS,"
             + " HYPERPARAMS, FILES, QUERIES; functions: LINEAGE_OF, DIFF, WEIGHT_STATS."})
@@ -72,12 +75,17 @@ final class QueryCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (Connection c = Connections.open(repoOption.locate())) {
+    // an evaluate shows a progress line per candidate and stops cleanly on Ctrl-C
+    Cancellation cancel = new Cancellation();
+    try (Connection c = Connections.open(repoOption.locate());
+         CtrlC ignored = CtrlC.cancels(cancel, System.err)) {
       for (int i = 0; i < statements.size(); i++) {
         if (i > 0 && fmt == ResultPrinter.Format.TABLE) {
           out.println();
         }
-        List<String> ids = run(c, statements.get(i), fmt, out);
+        String statement = statements.get(i);
+        List<String> ids = DqlEvaluate.withCaller(EvaluateProgress.forConsole(), cancel,
+            () -> run(c, statement, fmt, out));
         if (name != null) {
           Repository repo = c.unwrap(CalciteConnection.class).getRootSchema()
               .getSubSchema("MODELHUB").unwrap(Repository.class);
@@ -87,6 +95,10 @@ final class QueryCommand implements Callable<Integer> {
         }
       }
     } catch (SQLException e) {
+      if (cancel.isCancelled()) {
+        spec.commandLine().getErr().println("dlv query: " + Connections.message(e));
+        return 130;
+      }
       throw new ModelHubException(Connections.message(e), e);
     }
     return 0;

@@ -6,7 +6,10 @@ import java.sql.SQLException;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.calcite.avatica.AvaticaConnection;
+import org.apache.calcite.avatica.AvaticaStatement;
+import org.apache.calcite.avatica.NoSuchStatementException;
 import org.apache.calcite.avatica.DriverVersion;
 import org.apache.calcite.avatica.Handler;
 import org.apache.calcite.avatica.HandlerImpl;
@@ -35,6 +38,8 @@ public class Driver extends org.apache.calcite.jdbc.Driver {
   private static final Map<String, Repository> MEMORY = new ConcurrentHashMap<>();
 
   private final Map<AvaticaConnection, Open> open = new ConcurrentHashMap<>();
+  /** Cancel flags of running statements, set when one is closed (stops an evaluate). */
+  private final Map<AvaticaStatement, AtomicBoolean> running = new ConcurrentHashMap<>();
 
   static {
     new Driver().register();
@@ -98,6 +103,25 @@ public class Driver extends org.apache.calcite.jdbc.Driver {
           }
           throw new SQLException(e.getMessage(), e);
         }
+      }
+
+      @Override public void onStatementExecute(AvaticaStatement statement, ResultSink sink) {
+        calcite.onStatementExecute(statement, sink);
+        try {
+          running.put(statement, statement.getConnection().unwrap(AvaticaConnection.class)
+              .getCancelFlag(statement.handle));
+        } catch (SQLException | NoSuchStatementException e) {
+          // a statement without a flag cannot be cancelled: nothing to remember
+        }
+      }
+
+      @Override public void onStatementClose(AvaticaStatement statement) {
+        // closing a statement while it runs (another thread) cancels it, as JDBC allows
+        AtomicBoolean flag = running.remove(statement);
+        if (flag != null) {
+          flag.set(true);
+        }
+        calcite.onStatementClose(statement);
       }
 
       @Override public void onConnectionClose(AvaticaConnection connection) {
