@@ -226,6 +226,7 @@ public final class Commit {
       return t;
     });
     Map<String, CompletableFuture<ObjectInfo>> writing = new ConcurrentHashMap<>();
+    DeltaBases bases = new DeltaBases(repo, parents.isEmpty() ? null : parents.get(0).id());
     List<CompletableFuture<ObjectInfo>> futures = new ArrayList<>();
     try {
       for (Tensor t : tensors) {
@@ -238,10 +239,12 @@ public final class Commit {
           CompletableFuture.runAsync(() -> {
             try {
               ObjectInfo known = repo.catalog().object(sha).orElse(null);
-              if (known != null && repo.tensorStore().objects().contains(known.objectId())) {
+              // a lossy archive of the same values is replaced by the exact ones
+              if (known != null && !known.isLossy()
+                  && repo.tensorStore().objects().contains(known.objectId())) {
                 mine.complete(known);
               } else {
-                ObjectInfo stored = repo.tensorStore().put(t);
+                ObjectInfo stored = bases.store(t);
                 synchronized (newObjects) {
                   newObjects.add(stored);
                 }

@@ -17,6 +17,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.modelhub.store.catalog.Catalog;
@@ -69,6 +74,16 @@ public final class Repository implements AutoCloseable {
     this.catalog = requireNonNull(catalog, "catalog");
     this.tensors = requireNonNull(tensors, "tensors");
     this.blobs = requireNonNull(blobs, "blobs");
+    tensors.setLookup(sha -> catalog.object(sha).orElse(null));
+  }
+
+  /**
+   * The longest delta chain a commit may start ({@code pas.max_chain} in the catalog's
+   * settings, default 4; 0 stores every tensor materialised).
+   */
+  public int maxChain() {
+    return catalog.setting("pas.max_chain").map(s -> Integer.parseInt(s.trim()))
+        .orElse(DeltaBases.DEFAULT_MAX_CHAIN);
   }
 
   /** Makes {@code dir} a new repository; fails if it already is one. */
@@ -84,6 +99,8 @@ public final class Repository implements AutoCloseable {
       Properties p = new Properties();
       p.setProperty("format.version", Integer.toString(FORMAT_VERSION));
       p.setProperty("store.compression", Compression.NONE.label());
+      p.setProperty("store.encoding", "planes");
+      p.setProperty("store.planes.codec", Compression.ZSTD.label());
       Path tmp = d.resolve(PROPERTIES + ".tmp");
       try (OutputStream out = Files.newOutputStream(tmp)) {
         p.store(out, "ModelHub repository");
@@ -139,6 +156,8 @@ public final class Repository implements AutoCloseable {
       TensorStore tensors = new TensorStore(
           new FileObjectStore(d.resolve("objects"), tmp), compression);
       ObjectStore blobs = new FileObjectStore(d.resolve("blobs"), tmp);
+      tensors.setEncoding(p.getProperty("store.encoding", "planes").trim());
+      tensors.setPlanesCodec(Compression.parse(p.getProperty("store.planes.codec", "zstd")));
       Catalog catalog = Catalog.open(catalogUrl(d));
       return new Repository(d, catalog, tensors, blobs);
     } catch (IOException e) {
@@ -259,20 +278,55 @@ public final class Repository implements AutoCloseable {
    * the {@code eval.*} rows tests added after its commit: they are not its content).
    */
   public ModelContent content(VersionInfo v, Progress progress) {
-    List<TensorEntry> entries = catalog.tensors(v.id());
-    progress.begin("reading " + v.label(), entries.stream()
-        .mapToLong(e -> e.object().rawBytes()).sum());
-    List<Tensor> list = new ArrayList<>();
-    for (TensorEntry e : entries) {
-      list.add(tensor(v, e));
-      progress.advance(e.object().rawBytes());
-    }
-    progress.end();
+    List<Tensor> list = readEach(v, "reading " + v.label(), e -> tensor(v, e), progress);
     Map<String, String> hyperparams = new LinkedHashMap<>(catalog.hyperparams(v.id()));
     hyperparams.keySet().removeIf(TestResult::isTestRecord);
     List<Metric> metrics = new ArrayList<>(catalog.metrics(v.id()));
     metrics.removeIf(m -> TestResult.isTestRecord(m.name()));
     return new ModelContent(network(v), list, hyperparams, metrics);
+  }
+
+  /**
+   * Applies {@code read} to every tensor entry of a version, in parallel (reading, unzstd
+   * and sha256 are CPU work), and returns the results in the version's tensor order.
+   */
+  public <T> List<T> readEach(VersionInfo v, String what, Function<TensorEntry, T> read,
+      Progress progress) {
+    List<TensorEntry> entries = catalog.tensors(v.id());
+    progress.begin(what, entries.stream().mapToLong(e -> e.object().rawBytes()).sum());
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    ExecutorService pool = Executors.newFixedThreadPool(
+        Math.min(threads, Math.max(1, entries.size())), r -> {
+          Thread t = new Thread(r, "tensor-reader");
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      List<Future<T>> futures = new ArrayList<>();
+      for (TensorEntry e : entries) {
+        futures.add(pool.submit(() -> {
+          T t = read.apply(e);
+          progress.advance(e.object().rawBytes());
+          return t;
+        }));
+      }
+      List<T> list = new ArrayList<>();
+      for (Future<T> f : futures) {
+        list.add(f.get());
+      }
+      progress.end();
+      return list;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelHubException("interrupted while reading " + v.label(), e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      throw new ModelHubException("cannot read " + v.label() + ": " + e.getCause(), e);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** The model {@code commit} uses when none is named: the last one committed or copied. */

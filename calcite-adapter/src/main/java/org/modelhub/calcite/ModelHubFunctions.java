@@ -8,7 +8,9 @@ import org.apache.calcite.schema.Function;
 import org.apache.calcite.schema.ScannableTable;
 import org.apache.calcite.schema.impl.TableFunctionImpl;
 import org.apache.calcite.sql.type.SqlTypeName;
+import org.modelhub.store.Approximation;
 import org.modelhub.store.Lineage;
+import org.modelhub.store.ModelHubException;
 import org.modelhub.store.ModelDiff;
 import org.modelhub.store.Repository;
 import org.modelhub.store.WeightStats;
@@ -113,6 +115,34 @@ public final class ModelHubFunctions {
           rows.add(new Object[] {e.name(), e.layer(), Tensor.shapeString(e.shape()),
               e.dtype().label(), s.count(), nan(s.min()), nan(s.max()), nan(s.mean()),
               nan(s.std()), s.zeroFraction(), s.l2Norm()});
+        }
+        return rows;
+      }
+    };
+  }
+
+  /**
+   * The values of one float32 tensor rebuilt from its top {@code k} byte planes (PAS
+   * progressive retrieval; only those planes are read), each with the largest error it can
+   * carry: {@code IDX, WEIGHT, ERROR_BOUND}. k = 4 gives the exact values.
+   */
+  @SqlName("WEIGHTS_APPROX")
+  public static ScannableTable weightsApprox(String version, String tensor, int k) {
+    return new ResultTable() {
+      @Override protected List<Column> columns() {
+        return List.of(col("IDX", SqlTypeName.BIGINT), col("WEIGHT", SqlTypeName.DOUBLE),
+            col("ERROR_BOUND", SqlTypeName.DOUBLE));
+      }
+
+      @Override protected List<Object[]> rows(Repository repo) {
+        VersionInfo v = repo.resolve(version);
+        TensorEntry e = repo.catalog().tensor(v.id(), tensor).orElseThrow(() ->
+            new ModelHubException(v.label() + " has no tensor '" + tensor + "'"));
+        Approximation a = Approximation.of(repo, v, e, k);
+        java.nio.FloatBuffer f = a.tensor().data().asFloatBuffer();
+        List<Object[]> rows = new ArrayList<>(f.remaining());
+        for (int i = 0; i < f.remaining(); i++) {
+          rows.add(new Object[] {(long) i, (double) f.get(i), a.bound(i)});
         }
         return rows;
       }

@@ -38,7 +38,7 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
   /** The catalog tables, as H2 views in H2 schema MODELHUB. */
   public static final List<String> CATALOG_TABLES = List.of("MODELS", "VERSIONS", "LINEAGE",
       "LAYERS", "EDGES", "TENSORS", "METRICS", "HYPERPARAMS", "FILES", "QUERIES",
-      "QUERY_VERSIONS");
+      "QUERY_VERSIONS", "STORAGE_PLANS", "STORAGE_PLAN_VERSIONS");
 
   private final Repository repo;
   private final BasicDataSource dataSource;

@@ -1,7 +1,8 @@
 package org.modelhub.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.modelhub.store.Checkout;
 import org.modelhub.store.Repository;
@@ -32,13 +33,29 @@ final class CheckoutCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Write into a non-empty folder, replacing files.")
   boolean force;
 
+  @Option(names = "--planes", paramLabel = "K", defaultValue = "4",
+      description = "Read only the top K byte planes (1-4) of float32 weights: approximate"
+          + " values (K=2 is about bfloat16) with a known error bound, read faster.")
+  int planes;
+
   @Override public Integer call() {
     try (Repository repo = repoOption.open()) {
       VersionInfo v = repo.resolve(version);
-      List<Path> files = Checkout.run(repo, v, format, out, force,
+      Checkout.Result r = Checkout.export(repo, v, format, out, force, planes,
           TerminalProgress.forConsole());
-      spec.commandLine().getOut().println("checked out " + v.label() + " into " + out + ":");
-      files.forEach(f -> spec.commandLine().getOut().println("  " + f));
+      PrintWriter o = spec.commandLine().getOut();
+      o.println("checked out " + v.label() + " into " + out + ":");
+      r.files().forEach(f -> o.println("  " + f));
+      if (planes < 4) {
+        o.println("values are approximate: top " + planes + " of 4 byte planes, every value"
+            + " within " + String.format(Locale.ROOT, "%.3g", r.maxErrorBound())
+            + " of the committed one");
+      }
+      if (!r.lossyTensors().isEmpty()) {
+        o.println("warning: " + r.lossyTensors().size() + " tensors are stored lossy, their"
+            + " values are approximate:");
+        r.lossyTensors().forEach(t -> o.println("  " + t));
+      }
     }
     return 0;
   }

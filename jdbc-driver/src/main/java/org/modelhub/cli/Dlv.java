@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         QuickstartCommand.class, InitCommand.class, AddCommand.class, StatusCommand.class,
         CommitCommand.class, CopyCommand.class, ListCommand.class, DescCommand.class,
         DiffCommand.class, LineageCommand.class, CheckoutCommand.class, FsckCommand.class,
+        ArchiveCommand.class,
         QueryCommand.class, SqlCommand.class, EvalCommand.class,
         CommandLine.HelpCommand.class})
 public final class Dlv implements Runnable {

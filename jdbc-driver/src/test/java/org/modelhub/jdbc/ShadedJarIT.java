@@ -52,7 +52,8 @@ class ShadedJarIT {
       Paths.get(System.getProperty("modelhub.it.dir"), "JdbcProbe.java");
   /** The tables of DESIGN.md, which generic clients must be able to list. */
   private static final Set<String> TABLES = Set.of("MODELS", "VERSIONS", "LINEAGE", "LAYERS",
-      "EDGES", "TENSORS", "WEIGHTS", "METRICS", "HYPERPARAMS", "FILES", "QUERIES", "QUERY_VERSIONS");
+      "EDGES", "TENSORS", "WEIGHTS", "METRICS", "HYPERPARAMS", "FILES", "QUERIES", "QUERY_VERSIONS",
+      "STORAGE_PLANS", "STORAGE_PLAN_VERSIONS");
 
   @TempDir static Path shared;
   @TempDir Path dir;

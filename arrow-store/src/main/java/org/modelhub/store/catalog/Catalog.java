@@ -37,7 +37,9 @@ public final class Catalog implements AutoCloseable {
   private static final String VERSION_COLUMNS = "ID, MODEL, VERSION, CREATED, AUTHOR, MESSAGE,"
       + " FORMAT, NETWORK_NAME, NUM_LAYERS, NUM_PARAMS, RAW_BYTES, STORED_BYTES";
   private static final String OBJECT_COLUMNS =
-      "SHA256, OBJECT_ID, ENCODING, COMPRESSION, BASE, RAW_BYTES, STORED_BYTES";
+      "SHA256, OBJECT_ID, ENCODING, COMPRESSION, BASE, RAW_BYTES, STORED_BYTES, DELTA_OP,"
+      + " CHAIN_DEPTH, PLANE_CODECS, PLANE_BYTES, PLANE_CRC, LOSSY, MAX_ABS_ERROR, RMSE,"
+      + " DECODED_SHA256";
 
   /** The H2 user that may only SELECT from the MODELHUB views (SQL clients connect as it). */
   public static final String READER = "MODELHUB_READER";
@@ -334,9 +336,7 @@ public final class Catalog implements AutoCloseable {
       }
       insertNetwork(v);
       for (ObjectInfo o : v.newObjects()) {
-        update("MERGE INTO OBJECTS (" + OBJECT_COLUMNS + ") KEY (SHA256)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?)", o.sha256(), o.objectId(), o.encoding(),
-            o.compression(), o.base(), o.rawBytes(), o.storedBytes());
+        putObject(o);
       }
       batch("INSERT INTO TENSOR_ENTRIES (VERSION_ID, NAME, LAYER, PARAM, ORDINAL, SHAPE, DTYPE,"
           + " NUM_VALUES, SHA256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", v.tensors(), t -> new Object[] {
@@ -355,6 +355,28 @@ public final class Catalog implements AutoCloseable {
       }
       return number;
     });
+  }
+
+  /** Inserts or replaces the OBJECTS row of {@code o.sha256()} (inside a transaction). */
+  public void putObject(ObjectInfo o) {
+    String codecs = null;
+    String compression = o.compression();
+    if (!"plain".equals(o.encoding())) {
+      codecs = compression;
+      compression = compression.contains("zstd") ? "zstd"
+          : compression.contains("lz4") ? "lz4" : "none";
+    }
+    update("MERGE INTO OBJECTS (" + OBJECT_COLUMNS + ") KEY (SHA256)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", o.sha256(), o.objectId(),
+        o.encoding(), compression, o.base(), o.rawBytes(), o.storedBytes(), o.deltaOp(),
+        o.chainDepth(), codecs, o.planeBytes(), o.planeCrc(), o.lossy(), o.maxAbsError(),
+        o.rmse(), o.isLossy() ? o.decodedSha256() : null);
+  }
+
+  /** Objects stored as deltas of {@code sha256}. */
+  public List<ObjectInfo> dependents(String sha256) {
+    return query("SELECT " + OBJECT_COLUMNS + " FROM OBJECTS WHERE BASE = ? ORDER BY SHA256",
+        rs -> object(rs, 1), sha256);
   }
 
   private void insertNetwork(NewVersion v) throws SQLException {
@@ -502,8 +524,13 @@ public final class Catalog implements AutoCloseable {
   }
 
   private static ObjectInfo object(ResultSet rs, int c) throws SQLException {
+    // PLANE_CODECS holds the per-plane detail; ObjectInfo carries it as its compression
+    String codecs = rs.getString(c + 9);
     return new ObjectInfo(rs.getString(c), rs.getString(c + 1), rs.getString(c + 2),
-        rs.getString(c + 3), rs.getString(c + 4), rs.getLong(c + 5), rs.getLong(c + 6));
+        codecs != null ? codecs : rs.getString(c + 3), rs.getString(c + 4), rs.getLong(c + 5),
+        rs.getLong(c + 6), rs.getString(c + 7), rs.getInt(c + 8), rs.getString(c + 10),
+        rs.getString(c + 11), rs.getString(c + 12), (Double) rs.getObject(c + 13),
+        (Double) rs.getObject(c + 14), rs.getString(c + 15));
   }
 
   private static TensorEntry tensor(ResultSet rs) throws SQLException {

@@ -9,6 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import com.google.flatbuffers.FlatBufferBuilder;
+import org.apache.arrow.flatbuf.BodyCompression;
+import org.apache.arrow.flatbuf.BodyCompressionMethod;
+import org.apache.arrow.flatbuf.FieldNode;
 import org.apache.arrow.flatbuf.Footer;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
@@ -42,6 +46,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 final class ArrowIpc {
   private static final byte[] MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
   private static final int STAGING = 1 << 20;
+  /** {@link #writeRawBatch}'s codec for a batch without buffer compression. */
+  static final byte NO_CODEC = -1;
 
   private ArrowIpc() {
   }
@@ -88,6 +94,59 @@ final class ArrowIpc {
           .getRecordBatch()) {
         blocks.add(MessageSerializer.serialize(out, batch, IpcOption.DEFAULT));
       }
+    }
+
+    /**
+     * Appends one record batch of non-null fixed-width columns given as heap buffers, one per
+     * column in schema order: each column gets an empty validity buffer (Arrow allows none
+     * when the null count is 0) and its data buffer, already in Arrow's compressed-buffer
+     * layout when {@code codec} is not {@link #NO_CODEC}.
+     */
+    void writeRawBatch(long length, byte codec, List<ByteBuffer> data) throws IOException {
+      FlatBufferBuilder fb = new FlatBufferBuilder(256);
+      int columns = data.size();
+      RecordBatch.startNodesVector(fb, columns);
+      for (int c = columns - 1; c >= 0; c--) {
+        FieldNode.createFieldNode(fb, length, 0);
+      }
+      int nodes = fb.endVector();
+      long[] offsets = new long[columns];
+      long body = 0;
+      for (int c = 0; c < columns; c++) {
+        offsets[c] = body;
+        body += pad8(data.get(c).remaining());
+      }
+      RecordBatch.startBuffersVector(fb, 2 * columns);
+      for (int c = columns - 1; c >= 0; c--) {
+        org.apache.arrow.flatbuf.Buffer.createBuffer(fb, offsets[c], data.get(c).remaining());
+        org.apache.arrow.flatbuf.Buffer.createBuffer(fb, offsets[c], 0);
+      }
+      int buffers = fb.endVector();
+      int compression = codec == NO_CODEC ? 0 : BodyCompression.createBodyCompression(fb, codec,
+          BodyCompressionMethod.BUFFER);
+      RecordBatch.startRecordBatch(fb);
+      RecordBatch.addLength(fb, length);
+      RecordBatch.addNodes(fb, nodes);
+      RecordBatch.addBuffers(fb, buffers);
+      if (codec != NO_CODEC) {
+        RecordBatch.addCompression(fb, compression);
+      }
+      int header = RecordBatch.endRecordBatch(fb);
+      Message.startMessage(fb);
+      Message.addVersion(fb, org.apache.arrow.flatbuf.MetadataVersion.V5);
+      Message.addHeaderType(fb, MessageHeader.RecordBatch);
+      Message.addHeader(fb, header);
+      Message.addBodyLength(fb, body);
+      fb.finish(Message.endMessage(fb));
+      ByteBuffer meta = fb.dataBuffer();
+      long start = out.getCurrentPosition();
+      int metaLength = MessageSerializer.writeMessageBuffer(out, meta.remaining(), meta,
+          IpcOption.DEFAULT);
+      for (ByteBuffer b : data) {
+        out.write(b.duplicate());
+        out.align();
+      }
+      blocks.add(new ArrowBlock(start, metaLength, body));
     }
 
     void finish() throws IOException {
@@ -181,6 +240,54 @@ final class ArrowIpc {
       }
     }
 
+    /**
+     * Reads record batch {@code i}'s header and the prefix of its body that holds the first
+     * {@code columns} columns (columns are laid out in schema order, so the top planes of a
+     * planes object are a prefix), without touching the rest of the body.
+     */
+    RawBatch readRaw(int i, int columns) throws IOException {
+      ArrowBlock block = blocks.get(i);
+      ByteBuffer meta = read(block.getOffset(), block.getMetadataLength())
+          .order(ByteOrder.LITTLE_ENDIAN);
+      int skip = meta.getInt(0) == MessageSerializer.IPC_CONTINUATION_TOKEN ? 8 : 4;
+      Message message = Message.getRootAsMessage(
+          meta.position(skip).slice().order(ByteOrder.LITTLE_ENDIAN));
+      if (message.headerType() != MessageHeader.RecordBatch) {
+        throw new IOException("block " + i + " is not a record batch");
+      }
+      RecordBatch header = (RecordBatch) message.header(new RecordBatch());
+      int buffers = header.buffersLength();
+      if (buffers < 2 * columns) {
+        throw new IOException("record batch " + i + " has " + buffers + " buffers, expected "
+            + 2 * columns);
+      }
+      long[] offsets = new long[buffers];
+      long[] lengths = new long[buffers];
+      long end = 0;
+      org.apache.arrow.flatbuf.Buffer b = new org.apache.arrow.flatbuf.Buffer();
+      for (int j = 0; j < buffers; j++) {
+        header.buffers(b, j);
+        offsets[j] = b.offset();
+        lengths[j] = b.length();
+        if (j < 2 * columns) {
+          end = Math.max(end, offsets[j] + lengths[j]);
+        }
+      }
+      if (end > block.getBodyLength()) {
+        throw new IOException("record batch " + i + " names bytes past its body");
+      }
+      byte[] body = new byte[Math.toIntExact(end)];
+      ByteBuffer bb = ByteBuffer.wrap(body);
+      in.position(block.getOffset() + block.getMetadataLength());
+      while (bb.hasRemaining()) {
+        if (in.read(bb) < 0) {
+          throw new IOException("record batch " + i + " is truncated");
+        }
+      }
+      byte codec = header.compression() == null ? NO_CODEC : header.compression().codec();
+      return new RawBatch(header.length(), codec, body, offsets, lengths);
+    }
+
     private ByteBuffer read(long position, int length) throws IOException {
       ByteBuffer b = ByteBuffer.allocate(length);
       in.position(position);
@@ -191,6 +298,13 @@ final class ArrowIpc {
       }
       return b.flip();
     }
+  }
+
+  /** A record batch's row count, codec and body bytes, with each buffer's place in them. */
+  record RawBatch(long length, byte codec, byte[] body, long[] offsets, long[] lengths) { }
+
+  static long pad8(long n) {
+    return (n + 7) & ~7L;
   }
 
   /** Copies off-heap buffers to the channel through a heap staging buffer. */

@@ -23,6 +23,11 @@ public final class MemoryObjectStore implements ObjectStore {
     return new StoredObject(id, b.length);
   }
 
+  /** The live bytes of an object (tests corrupt them). */
+  byte[] bytes(String id) {
+    return objects.get(id);
+  }
+
   @Override public boolean contains(String id) {
     return objects.containsKey(id);
   }

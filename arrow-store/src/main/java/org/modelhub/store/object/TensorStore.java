@@ -4,7 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.modelhub.store.model.DType;
@@ -12,15 +18,25 @@ import org.modelhub.store.model.Hashing;
 import org.modelhub.store.model.Tensor;
 
 /**
- * Writes tensors as Arrow IPC objects and reads them back, checking on every read that the
- * rebuilt values hash to the logical sha256 the catalog recorded.
+ * Writes tensors as Arrow IPC objects (PAS encodings: {@code planes}, {@code delta},
+ * lossy schemes; {@code plain} objects of older repositories still read) and reads them back,
+ * checking on every read that the rebuilt values hash to the sha256 the catalog recorded.
+ * A delta's base is rebuilt (and checked) first, recursively.
  */
 public final class TensorStore implements AutoCloseable {
+  /** The longest delta chain a read follows (a longer one is a corrupt catalog). */
+  public static final int MAX_CHAIN = 64;
+  private static final long CACHE_BYTES = 256L << 20;
+
   private final ObjectStore objects;
   private final BufferAllocator allocator = new RootAllocator();
   private volatile PlainEncoding plain;
-  private final java.util.concurrent.atomic.AtomicLong reads =
-      new java.util.concurrent.atomic.AtomicLong();
+  private volatile boolean planes = true;
+  private volatile Compression planesCodec = Compression.ZSTD;
+  private volatile Function<String, ObjectInfo> lookup = sha -> null;
+  private final AtomicLong reads = new AtomicLong();
+  private final Map<String, byte[]> cache = new LinkedHashMap<>(16, 0.75f, true);
+  private long cached;
 
   public TensorStore(ObjectStore objects, Compression compression) {
     this.objects = requireNonNull(objects, "objects");
@@ -31,19 +47,134 @@ public final class TensorStore implements AutoCloseable {
     return objects;
   }
 
+  /** The compression of {@code plain} objects. */
   public void setCompression(Compression compression) {
     this.plain = new PlainEncoding(compression);
   }
 
-  /** Stores a tensor (the caller has checked it is not stored yet) and describes the object. */
-  public ObjectInfo put(Tensor tensor) throws IOException {
-    PlainEncoding enc = plain;
-    ObjectStore.StoredObject o;
-    try (BufferAllocator child = allocator.newChildAllocator("put", 0, Long.MAX_VALUE)) {
-      o = objects.put(out -> enc.write(tensor, child, out));
+  /** Which encoding new materialised objects get: {@code planes} (default) or {@code plain}. */
+  public void setEncoding(String encoding) {
+    switch (encoding) {
+      case "planes": planes = true; break;
+      case "plain": planes = false; break;
+      default: throw new IllegalArgumentException("unknown encoding '" + encoding
+          + "' (known: planes, plain)");
     }
-    return new ObjectInfo(tensor.sha256(), o.id(), enc.name(), enc.compression().label(),
-        null, tensor.numBytes(), o.size());
+  }
+
+  /** The codec for planes that compress: zstd (default), lz4, or none. */
+  public void setPlanesCodec(Compression codec) {
+    this.planesCodec = requireNonNull(codec, "codec");
+  }
+
+  /** How reads find a delta's base object by its logical hash (the catalog). */
+  public void setLookup(Function<String, ObjectInfo> lookup) {
+    this.lookup = requireNonNull(lookup, "lookup");
+  }
+
+  /** Stores a tensor materialised (the caller has checked it is not stored yet). */
+  public ObjectInfo put(Tensor tensor) throws IOException {
+    if (!planes) {
+      PlainEncoding enc = plain;
+      ObjectStore.StoredObject o;
+      try (BufferAllocator child = allocator.newChildAllocator("put", 0, Long.MAX_VALUE)) {
+        o = objects.put(out -> enc.write(tensor, child, out));
+      }
+      return new ObjectInfo(tensor.sha256(), o.id(), enc.name(), enc.compression().label(),
+          null, tensor.numBytes(), o.size());
+    }
+    Map<String, String> meta = meta("planes", tensor);
+    int width = tensor.dtype().size();
+    Compression codec = planesCodec;
+    PlanesEncoding.Written[] w = new PlanesEncoding.Written[1];
+    ObjectStore.StoredObject o = objects.put(out ->
+        w[0] = PlanesEncoding.write(out, meta, tensor.data(), width, codec));
+    return new ObjectInfo(tensor.sha256(), o.id(), "planes", w[0].codecs(), null,
+        tensor.numBytes(), o.size(), null, 0, w[0].bytes(), w[0].crcs(), null, null, null,
+        null);
+  }
+
+  /**
+   * Stores {@code tensor} as a delta against {@code base} (same dtype and size), whose object
+   * is {@code baseInfo}.
+   */
+  public ObjectInfo putDelta(Tensor tensor, byte[] base, ObjectInfo baseInfo, DeltaOp op)
+      throws IOException {
+    if (base.length != tensor.numBytes() || baseInfo.isLossy()) {
+      throw new IllegalArgumentException("a delta needs a lossless base of the same size");
+    }
+    byte[] value = bytes(tensor);
+    int width = tensor.dtype().size();
+    byte[] residual = new byte[value.length];
+    op.encode(value, base, residual, value.length, width);
+    Map<String, String> meta = meta("delta", tensor);
+    meta.put("modelhub.base", baseInfo.sha256());
+    meta.put("modelhub.delta_op", op.label());
+    Compression codec = planesCodec;
+    PlanesEncoding.Written[] w = new PlanesEncoding.Written[1];
+    ObjectStore.StoredObject o = objects.put(out -> w[0] = PlanesEncoding.write(out, meta,
+        ByteBuffer.wrap(residual), width, codec));
+    return new ObjectInfo(tensor.sha256(), o.id(), "delta", w[0].codecs(), baseInfo.sha256(),
+        tensor.numBytes(), o.size(), op.label(), baseInfo.chainDepth() + 1, w[0].bytes(),
+        w[0].crcs(), null, null, null, null);
+  }
+
+  /** Stores approximate values of a float32 tensor, recording the error they carry. */
+  public ObjectInfo putLossy(Tensor tensor, LossyScheme scheme) throws IOException {
+    if (tensor.dtype() != DType.FLOAT32) {
+      throw new IllegalArgumentException("lossy schemes apply to float32 tensors, not "
+          + tensor.dtype().label());
+    }
+    float[] v = tensor.toFloats();
+    LossyScheme.Coded coded = scheme.encode(v);
+    byte[] decoded = scheme.decode(coded.codes(), coded.params());
+    ByteBuffer d = ByteBuffer.wrap(decoded).order(ByteOrder.LITTLE_ENDIAN);
+    double max = 0;
+    double sq = 0;
+    for (int i = 0; i < v.length; i++) {
+      double e = Math.abs((double) d.getFloat(4 * i) - v[i]);
+      max = Math.max(max, e);
+      sq += e * e;
+    }
+    double rmse = v.length == 0 ? 0 : Math.sqrt(sq / v.length);
+    String decodedSha = Hashing.sha256Hex(decoded);
+    Map<String, String> meta = meta(scheme.kind().name().toLowerCase(java.util.Locale.ROOT),
+        tensor);
+    meta.put("modelhub.lossy", scheme.label());
+    meta.put("modelhub.decoded_sha256", decodedSha);
+    meta.putAll(coded.params());
+    Compression codec = planesCodec;
+    PlanesEncoding.Written[] w = new PlanesEncoding.Written[1];
+    ObjectStore.StoredObject o = objects.put(out -> w[0] = PlanesEncoding.write(out, meta,
+        ByteBuffer.wrap(coded.codes()), scheme.codeWidth(), codec));
+    return new ObjectInfo(tensor.sha256(), o.id(), meta.get("modelhub.encoding"), w[0].codecs(),
+        null, tensor.numBytes(), o.size(), null, 0, w[0].bytes(), w[0].crcs(), scheme.label(),
+        max, rmse, decodedSha);
+  }
+
+  private static Map<String, String> meta(String encoding, Tensor tensor) {
+    Map<String, String> m = new HashMap<>();
+    m.put("modelhub.encoding", encoding);
+    m.put("modelhub.dtype", tensor.dtype().label());
+    m.put("modelhub.shape", Tensor.shapeString(tensor.shape()));
+    m.put("modelhub.sha256", tensor.sha256());
+    return m;
+  }
+
+  /** The raw little-endian bytes of a tensor as a fresh array. */
+  public static byte[] bytes(Tensor t) {
+    return bytes(t.data());
+  }
+
+  private static byte[] bytes(ByteBuffer data) {
+    ByteBuffer b = data.duplicate();
+    if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0
+        && b.remaining() == b.array().length) {
+      return b.array();
+    }
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   /**
@@ -53,38 +184,187 @@ public final class TensorStore implements AutoCloseable {
    * @throws CorruptObjectException when the object is missing, unreadable or hashes wrong
    */
   public Tensor get(ObjectInfo info, String name, DType dtype, long[] shape, String what) {
-    ByteBuffer raw = readRaw(info, what);
-    String actual = Hashing.sha256Hex(raw);
-    if (!actual.equals(info.sha256())) {
-      throw new CorruptObjectException(what + ": object " + info.objectId()
-          + " rebuilds values with sha256 " + actual + ", expected " + info.sha256()
-          + " (the object is corrupt)");
-    }
-    return new Tensor(name, dtype, shape, raw, info.sha256());
+    reads.incrementAndGet();
+    byte[] raw = decode(info, what, 0, false);
+    return new Tensor(name, dtype, shape, ByteBuffer.wrap(raw), info.decodedSha256());
   }
 
-  /** How many objects this store has read since it was opened (tests prove pushdown). */
+  /** The verified raw bytes of an object (cached: delta bases are read again and again). */
+  public byte[] raw(ObjectInfo info, String what) {
+    return decode(info, what, 0, true);
+  }
+
+  /** Keeps verified raw values at hand as the base of the next version's deltas. */
+  public void remember(String decodedSha256, byte[] raw) {
+    synchronized (cache) {
+      if (raw.length > CACHE_BYTES / 4 || cache.containsKey(decodedSha256)) {
+        return;
+      }
+      cache.put(decodedSha256, raw);
+      cached += raw.length;
+      var it = cache.entrySet().iterator();
+      while (cached > CACHE_BYTES && it.hasNext()) {
+        cached -= it.next().getValue().length;
+        it.remove();
+      }
+    }
+  }
+
+  private byte[] cached(String sha) {
+    synchronized (cache) {
+      return cache.get(sha);
+    }
+  }
+
+  /** How many tensors this store has read since it was opened (tests prove pushdown). */
   public long objectsRead() {
     return reads.get();
   }
 
-  private ByteBuffer readRaw(ObjectInfo info, String what) {
-    reads.incrementAndGet();
-    TensorEncoding enc = encoding(info, what);
-    try (SeekableByteChannel ch = objects.open(info.objectId());
-         BufferAllocator child = allocator.newChildAllocator("get", 0, Long.MAX_VALUE)) {
-      return enc.read(ch, child, info.rawBytes());
+  private byte[] decode(ObjectInfo info, String what, int depth, boolean useCache) {
+    if (useCache) {
+      byte[] hit = cached(info.decodedSha256());
+      if (hit != null) {
+        return hit;
+      }
+    }
+    if (depth > MAX_CHAIN) {
+      throw new CorruptObjectException(what + ": delta chain longer than " + MAX_CHAIN
+          + " objects (the catalog is corrupt)");
+    }
+    byte[] raw;
+    try (SeekableByteChannel ch = objects.open(info.objectId())) {
+      switch (info.encoding()) {
+        case "plain":
+          try (BufferAllocator child = allocator.newChildAllocator("get", 0, Long.MAX_VALUE)) {
+            raw = bytes(new PlainEncoding(Compression.parse(info.compression()))
+                .read(ch, child, info.rawBytes()));
+          }
+          break;
+        case "planes":
+          raw = PlanesEncoding.read(ch, info.rawBytes(), width(info, ch), null).values();
+          break;
+        case "delta":
+          raw = decodeDelta(info, what, depth, ch);
+          break;
+        default:
+          raw = decodeLossy(info, ch);
+      }
+    } catch (CorruptObjectException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new CorruptObjectException(what + ": cannot read object " + info.objectId()
-          + ": " + e.getMessage(), e);
+          + " (" + info.encoding() + "): " + e.getMessage(), e);
+    }
+    String actual = Hashing.sha256Hex(raw);
+    if (!actual.equals(info.decodedSha256())) {
+      throw new CorruptObjectException(what + ": object " + info.objectId()
+          + " rebuilds values with sha256 " + actual + ", expected " + info.decodedSha256()
+          + " (the object is corrupt)");
+    }
+    if (useCache || depth > 0) {
+      remember(info.decodedSha256(), raw);
+    }
+    return raw;
+  }
+
+  private static int width(ObjectInfo info, SeekableByteChannel ch) throws IOException {
+    long[] bytes = PlanesEncoding.parseList(info.planeBytes(), false);
+    if (bytes != null) {
+      return bytes.length;
+    }
+    int w = new ArrowIpc.Reader(ch, null).schema().getFields().size();
+    ch.position(0);
+    return w;
+  }
+
+  private byte[] decodeDelta(ObjectInfo info, String what, int depth, SeekableByteChannel ch)
+      throws IOException {
+    byte[] base = baseRaw(info, what, depth, true);
+    int width = width(info, ch);
+    byte[] residual = PlanesEncoding.read(ch, info.rawBytes(), width, null).values();
+    byte[] out = new byte[residual.length];
+    DeltaOp.parse(info.deltaOp()).decode(residual, base, out, out.length, width);
+    return out;
+  }
+
+  private byte[] baseRaw(ObjectInfo info, String what, int depth, boolean useCache) {
+    ObjectInfo base = lookup.apply(info.base());
+    String baseWhat = what + " (delta base " + info.base().substring(0, 12) + ")";
+    if (base == null) {
+      throw new CorruptObjectException(baseWhat + ": no object stores the base");
+    }
+    if (base.isLossy() || base.rawBytes() != info.rawBytes()) {
+      throw new CorruptObjectException(baseWhat + ": the base is "
+          + (base.isLossy() ? "lossy" : base.rawBytes() + " bytes, not " + info.rawBytes()));
+    }
+    return decode(base, baseWhat, depth + 1, useCache);
+  }
+
+  private static byte[] decodeLossy(ObjectInfo info, SeekableByteChannel ch)
+      throws IOException {
+    if (info.lossy() == null) {
+      throw new IOException("unknown encoding '" + info.encoding() + "'");
+    }
+    LossyScheme scheme = LossyScheme.parse(info.lossy());
+    long codes = info.rawBytes() / 4 * scheme.codeWidth();
+    PlanesEncoding.Decoded d = PlanesEncoding.read(ch, codes, scheme.codeWidth(), null);
+    return scheme.decode(d.values(), d.metadata());
+  }
+
+  /**
+   * Progressive read: the exact top {@code k} byte planes of every value (the lower planes
+   * zero), reading only those planes of a {@code planes} object and of each {@code xor}
+   * delta down its chain, each plane checked against its CRC32C. Other encodings are read
+   * whole (and verified) and cut to k planes.
+   */
+  public byte[] top(ObjectInfo info, int k, String what) {
+    reads.incrementAndGet();
+    return top(info, k, what, 0);
+  }
+
+  private byte[] top(ObjectInfo info, int k, String what, int depth) {
+    boolean xor = "delta".equals(info.encoding()) && "xor".equals(info.deltaOp());
+    if (!("planes".equals(info.encoding()) || xor) || info.planeCrc() == null) {
+      byte[] raw = decode(info, what, depth, false);
+      cut(raw, k, 4);
+      return raw;
+    }
+    if (depth > MAX_CHAIN) {
+      throw new CorruptObjectException(what + ": delta chain longer than " + MAX_CHAIN);
+    }
+    try (SeekableByteChannel ch = objects.open(info.objectId())) {
+      long[] crc = PlanesEncoding.parseList(info.planeCrc(), true);
+      int width = crc.length;
+      byte[] mine = PlanesEncoding.read(ch, info.rawBytes(), k,
+          java.util.Arrays.copyOf(crc, Math.min(k, crc.length))).values();
+      if (!xor) {
+        return mine;
+      }
+      ObjectInfo base = lookup.apply(info.base());
+      if (base == null) {
+        throw new CorruptObjectException(what + " (delta base " + info.base().substring(0, 12)
+            + "): no object stores the base");
+      }
+      byte[] b = top(base, k, what + " (delta base " + info.base().substring(0, 12) + ")",
+          depth + 1);
+      DeltaOp.XOR.decode(mine, b, mine, mine.length, width);
+      return mine;
+    } catch (CorruptObjectException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new CorruptObjectException(what + ": cannot read object " + info.objectId()
+          + " (" + info.encoding() + "): " + e.getMessage(), e);
     }
   }
 
-  private TensorEncoding encoding(ObjectInfo info, String what) {
-    if (info.encoding().equals("plain")) {
-      return new PlainEncoding(Compression.parse(info.compression()));
+  /** Zeroes the planes from {@code k} on of little-endian values of {@code width} bytes. */
+  static void cut(byte[] raw, int k, int width) {
+    for (int i = 0; i < raw.length; i += width) {
+      for (int p = k; p < width; p++) {
+        raw[i + width - 1 - p] = 0;
+      }
     }
-    throw new CorruptObjectException(what + ": unknown encoding '" + info.encoding() + "'");
   }
 
   @Override public void close() {

@@ -1,0 +1,88 @@
+package org.modelhub.store.object;
+
+/**
+ * Order-0 entropy of byte planes, straight from little-endian values (no split): the size
+ * estimate behind the commit's delta choice and the storage planner's edge costs, and the
+ * lower bound the benchmark reports.
+ */
+public final class PlaneStats {
+  /** Runs sampled by {@link #of(byte[], byte[], int, DeltaOp, boolean)} when sampling. */
+  private static final int RUNS = 16;
+  private static final int RUN_VALUES = 4096;
+
+  private final long[][] histograms;
+  private long values;
+
+  private PlaneStats(int width) {
+    histograms = new long[width][256];
+  }
+
+  /**
+   * Statistics of the planes of {@code value} (op {@code base} when both are given), over
+   * all values or a sample of runs spread over the tensor.
+   */
+  public static PlaneStats of(byte[] value, byte[] base, int width, DeltaOp op,
+      boolean sample) {
+    PlaneStats s = new PlaneStats(width);
+    int n = value.length / width;
+    if (!sample || n <= RUNS * RUN_VALUES) {
+      s.add(value, base, width, op, 0, n);
+    } else {
+      for (int r = 0; r < RUNS; r++) {
+        int start = (int) ((long) (n - RUN_VALUES) * r / (RUNS - 1));
+        s.add(value, base, width, op, start, RUN_VALUES);
+      }
+    }
+    return s;
+  }
+
+  private void add(byte[] value, byte[] base, int width, DeltaOp op, int from, int n) {
+    byte[] v = value;
+    int off = from * width;
+    if (base != null) {
+      v = new byte[n * width];
+      byte[] a = java.util.Arrays.copyOfRange(value, off, off + n * width);
+      byte[] b = java.util.Arrays.copyOfRange(base, off, off + n * width);
+      op.encode(a, b, v, v.length, width);
+      off = 0;
+    }
+    for (int p = 0; p < width; p++) {
+      long[] h = histograms[p];
+      for (int i = 0, at = off + width - 1 - p; i < n; i++, at += width) {
+        h[v[at] & 0xff]++;
+      }
+    }
+    values += n;
+  }
+
+  public int width() {
+    return histograms.length;
+  }
+
+  /** Order-0 entropy of plane {@code p}, in bits per byte. */
+  public double bits(int p) {
+    return values == 0 ? 0 : BytePlanes.entropy(histograms[p], values);
+  }
+
+  /**
+   * Estimated stored bytes for {@code numValues} values: each plane at its entropy when that
+   * pays (as {@link PlanesEncoding} decides), else raw.
+   */
+  public long estimate(long numValues) {
+    double bytes = 0;
+    for (int p = 0; p < width(); p++) {
+      double b = bits(p);
+      bytes += numValues * (b <= 7.7 ? Math.min(8, b * 1.02 + 0.02) : 8) / 8;
+    }
+    return (long) Math.ceil(bytes) + 64L * width() + 512;
+  }
+
+  /** The order-0 lower bound in bytes: every plane at exactly its entropy. */
+  public double bound(long numValues) {
+    double bytes = 0;
+    for (int p = 0; p < width(); p++) {
+      bytes += numValues * bits(p) / 8;
+    }
+    return bytes;
+  }
+}

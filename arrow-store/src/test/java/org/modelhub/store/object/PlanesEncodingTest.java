@@ -1,0 +1,187 @@
+package org.modelhub.store.object;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.modelhub.store.TestModels;
+import org.modelhub.store.model.DType;
+import org.modelhub.store.model.Hashing;
+import org.modelhub.store.model.Tensor;
+
+class PlanesEncodingTest {
+  @TempDir Path dir;
+
+  private static Tensor random(DType dtype, int n, long seed) {
+    byte[] b = new byte[n * dtype.size()];
+    new Random(seed).nextBytes(b);
+    if (dtype == DType.FLOAT32) {
+      return TestModels.random("t", new long[] {n}, new Random(seed));
+    }
+    return new Tensor("t", dtype, new long[] {n}, ByteBuffer.wrap(b));
+  }
+
+  /** Every dtype width round-trips bit-exact, across a record batch boundary. */
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64", "FLOAT16", "INT8"})
+  void roundTripsBitExact(DType dtype) throws Exception {
+    Tensor t = random(dtype, PlanesEncoding.CHUNK_VALUES + 777, 3);
+    try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.NONE)) {
+      ObjectInfo o = store.put(t);
+      assertEquals("planes", o.encoding());
+      assertEquals(dtype.size(), o.planeBytes().split(",").length);
+      Tensor back = store.get(o, "t", dtype, t.shape(), "v@1 t");
+      assertEquals(t.sha256(), Hashing.sha256Hex(back.data()));
+    }
+  }
+
+  @Test void emptyAndTinyTensors() {
+    try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.NONE)) {
+      for (int n : new int[] {0, 1, 5}) {
+        Tensor t = random(DType.FLOAT32, n, n);
+        ObjectInfo o = store.put(t);
+        assertEquals(t.sha256(), store.get(o, "t", DType.FLOAT32, t.shape(), "x").sha256());
+        assertEquals(t.sha256(), Hashing.sha256Hex(
+            store.get(o, "t", DType.FLOAT32, t.shape(), "x").data()));
+      }
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The sign/exponent plane of Gaussian weights compresses; the low mantissa does not. */
+  @Test void compressesTheExponentPlaneOnly() throws Exception {
+    Tensor t = TestModels.random("fc/W", new long[] {200_000}, new Random(5));
+    try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.NONE)) {
+      ObjectInfo o = store.put(t);
+      assertEquals("zstd,raw,raw,raw", o.compression());
+      long[] bytes = PlanesEncoding.parseList(o.planeBytes(), false);
+      assertTrue(bytes[0] < 200_000 * 0.45, "exponent plane " + bytes[0]);
+      assertTrue(bytes[3] >= 200_000, "low mantissa stays raw");
+      assertTrue(o.storedBytes() < 0.87 * t.numBytes(), o.storedBytes() + " of " + t.numBytes());
+    }
+  }
+
+  /** Arrow's own reader reads the file: standard Arrow IPC, compressed and raw planes. */
+  @ParameterizedTest
+  @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4", "NONE"})
+  void isStandardArrow(Compression codec) throws Exception {
+    Tensor t = TestModels.random("fc/W", new long[] {PlanesEncoding.CHUNK_VALUES + 10},
+        new Random(11));
+    Path file = dir.resolve("t.arrow");
+    try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      PlanesEncoding.write(out, java.util.Map.of("modelhub.encoding", "planes"), t.data(), 4,
+          codec);
+    }
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      byte[] raw = PlanesEncoding.read(in, t.numBytes(), 4, null).values();
+      assertEquals(t.sha256(), Hashing.sha256Hex(raw));
+    }
+    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), PlanesFileCheck.class.getName(),
+        file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(0, p.waitFor(), out);
+    String[] lines = out.split("\n");
+    assertEquals(t.sha256() + " " + t.numValues(), lines[lines.length - 1]);
+  }
+
+  /** The top k planes read exactly the top k bytes, reading only those planes. */
+  @Test void progressiveReadReadsOnlyTopPlanes() throws Exception {
+    Tensor t = TestModels.random("fc/W", new long[] {300_000}, new Random(8));
+    try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.NONE)) {
+      store.setPlanesCodec(Compression.NONE); // raw planes: the test flips known bytes
+      ObjectInfo o = store.put(t);
+      byte[] all = TensorStore.bytes(t);
+      for (int k = 1; k <= 4; k++) {
+        byte[] top = store.top(o, k, "x");
+        byte[] expected = all.clone();
+        TensorStore.cut(expected, k, 4);
+        assertArrayEquals(expected, top, "k=" + k);
+      }
+      // a corrupt low plane does not disturb a read of the top plane; a corrupt top plane
+      // fails its CRC
+      MemoryObjectStore objects = (MemoryObjectStore) store.objects();
+      byte[] file = objects.bytes(o.objectId());
+      file[file.length - 5000] ^= 1; // inside plane 3, the last in the body
+      byte[] top1 = all.clone();
+      TensorStore.cut(top1, 1, 4);
+      assertArrayEquals(top1, top(store, o, 1));
+      CorruptObjectException e = assertThrows(CorruptObjectException.class,
+          () -> store.get(o, "t", DType.FLOAT32, t.shape(), "v@1 t"));
+      assertTrue(e.getMessage().startsWith("v@1 t: "), e.getMessage());
+      // plane 0's bytes: a flipped bit there fails the CRC of a top-1 read
+      long[] bytes = PlanesEncoding.parseList(o.planeBytes(), false);
+      file[file.length - 5000] ^= 1;
+      int firstPlane = indexOfPlane0(file, all);
+      file[firstPlane] ^= 0x10;
+      assertThrows(CorruptObjectException.class, () -> top(store, o, 1));
+      assertTrue(bytes[0] > 0);
+    }
+  }
+
+  /** Where plane 0 starts in an uncompressed planes file (the exponents of the values). */
+  private static int indexOfPlane0(byte[] file, byte[] values) {
+    byte[] head = new byte[16];
+    for (int i = 0; i < head.length; i++) {
+      head[i] = values[4 * i + 3];
+    }
+    outer:
+    for (int at = 0; at + head.length < file.length; at++) {
+      for (int i = 0; i < head.length; i++) {
+        if (file[at + i] != head[i]) {
+          continue outer;
+        }
+      }
+      return at + 3;
+    }
+    throw new AssertionError("plane 0 not found");
+  }
+
+  private static byte[] top(TensorStore store, ObjectInfo o, int k) {
+    return store.top(o, k, "x");
+  }
+
+  /** Old repositories' plain objects keep reading. */
+  @Test void plainObjectsStillRead() throws Exception {
+    Tensor t = TestModels.random("fc/W", new long[] {1000}, new Random(9));
+    try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.ZSTD)) {
+      store.setEncoding("plain");
+      ObjectInfo o = store.put(t);
+      assertEquals("plain", o.encoding());
+      store.setEncoding("planes");
+      assertEquals(t.sha256(), Hashing.sha256Hex(
+          store.get(o, "t", DType.FLOAT32, t.shape(), "x").data()));
+      byte[] top = store.top(o, 2, "x");
+      ByteBuffer b = ByteBuffer.wrap(top).order(ByteOrder.LITTLE_ENDIAN);
+      assertEquals(Float.floatToRawIntBits(t.data().getFloat(0)) & 0xffff0000, b.getInt(0));
+    }
+  }
+
+  @Test void writesToFilesToo() throws Exception {
+    Tensor t = TestModels.random("fc/W", new long[] {5000}, new Random(2));
+    try (TensorStore store = new TensorStore(
+        new FileObjectStore(dir.resolve("objects"), dir.resolve("tmp")), Compression.NONE)) {
+      ObjectInfo o = store.put(t);
+      assertEquals(o.storedBytes(), Files.size(((FileObjectStore) store.objects())
+          .path(o.objectId())));
+      assertEquals(t.sha256(), store.get(o, "t", DType.FLOAT32, t.shape(), "x").sha256());
+    }
+  }
+}

@@ -1,0 +1,582 @@
+package org.modelhub.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.modelhub.bench.PasWorkloads.Version;
+import org.modelhub.bench.PasWorkloads.Workload;
+import org.modelhub.store.Approximation;
+import org.modelhub.store.Checkout;
+import org.modelhub.store.Commit;
+import org.modelhub.store.Progress;
+import org.modelhub.store.Repository;
+import org.modelhub.store.catalog.TensorEntry;
+import org.modelhub.store.catalog.VersionInfo;
+import org.modelhub.store.format.safetensors.SafetensorsExporter;
+import org.modelhub.store.model.DType;
+import org.modelhub.store.model.Tensor;
+import org.modelhub.store.object.Compression;
+import org.modelhub.store.object.DeltaOp;
+import org.modelhub.store.object.MemoryObjectStore;
+import org.modelhub.store.object.ObjectInfo;
+import org.modelhub.store.object.PlaneStats;
+import org.modelhub.store.object.TensorStore;
+import org.modelhub.store.pas.Archiver;
+import org.modelhub.store.pas.StorageGraph;
+
+/**
+ * The PAS benchmark (issue 5): on three workloads made by real training (snapshots of one
+ * DL4J run, fine-tunes of the last layer, independent corpus models) it reports stored bytes
+ * against raw for gzip -6 of the raw tensors, plain zstd objects, byte planes, deltas + planes
+ * and after {@code dlv archive}; the order-0 entropy of every plane as the lossless bound;
+ * single-thread encode and decode speed; commit and checkout speed against copying the raw
+ * bytes; and progressive reads of the top k planes. Targets are checked, not assumed: a row
+ * that misses its target says so.
+ *
+ * <p>Arguments: {@code [corpus-dir] [runs] [snapshots] [minibatches-between-snapshots]}.
+ */
+public final class PasBench {
+  private static final double MB = 1e6;
+  /** A budget loose enough for long delta chains: the plan nears the MST. */
+  private static final double LOOSE = 10;
+
+  /** A repository layout to measure: encoding, plain objects' compression, delta chains. */
+  private record Layout(String name, String encoding, String compression, int maxChain) { }
+
+  private static final List<Layout> LAYOUTS = List.of(
+      new Layout("plain zstd", "plain", "zstd", 0),
+      new Layout("planes", "planes", "none", 0),
+      new Layout("delta+planes", "planes", "none", 4));
+
+  /** Figures of one workload. */
+  private static final class Figures {
+    long raw;
+    double gzip;
+    final Map<String, Double> stored = new LinkedHashMap<>();
+    double archived;
+    double archivedLoose;
+    boolean budgetsHeld;
+    /** Object bytes beyond the planes' bytes (Arrow framing, schema, metadata). */
+    double framing;
+    final double[] bitsStored = new double[4];
+    double h0Planes;
+    double h0Best;
+    final double[] bitsPlanes = new double[4];
+    final double[] bitsBest = new double[4];
+    double encode;
+    double decode;
+    double commit;
+    double checkout;
+    double copy;
+  }
+
+  private PasBench() {
+  }
+
+  public static void main(String[] args) throws IOException {
+    Path corpus = Paths.get(args.length > 0 ? args[0] : "../shared/corpus").toAbsolutePath();
+    int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    int snapshots = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+    int every = args.length > 3 ? Integer.parseInt(args[3]) : 30;
+    Path base = Paths.get(System.getProperty("modelhub.bench.work",
+        System.getProperty("java.io.tmpdir"))).toAbsolutePath();
+    Path work = Files.createTempDirectory(Files.createDirectories(base), "pas");
+    try {
+      PasWorkloads w = new PasWorkloads(corpus, work, s -> System.err.println("pas: " + s));
+      long t0 = System.nanoTime();
+      List<Workload> workloads = List.of(w.training(snapshots, every),
+          w.fineTunes(10, 20), w.independent());
+      System.err.printf(Locale.ROOT, "pas: workloads ready in %.0f s%n", seconds(t0));
+      Map<Workload, Figures> figures = new LinkedHashMap<>();
+      double[][] progressive = null;
+      for (Workload wl : workloads) {
+        Figures f = new Figures();
+        figures.put(wl, f);
+        double[][] p = measure(wl, f, work, runs);
+        if (progressive == null) {
+          progressive = p;
+        }
+      }
+      print(workloads, figures, progressive, runs, snapshots, every);
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  private static double[][] measure(Workload wl, Figures f, Path work, int runs)
+      throws IOException {
+    System.err.println("pas: measuring " + wl.name());
+    f.raw = wl.rawBytes();
+    for (Version v : wl.versions()) {
+      f.gzip += gzip6(v.content().tensors());
+    }
+    entropy(wl, f);
+    speeds(wl, f, runs);
+    double[][] progressive = null;
+    for (Layout layout : LAYOUTS) {
+      boolean timed = layout.name().equals("delta+planes");
+      double[] commit = new double[runs];
+      double[] checkout = new double[runs];
+      double[] copy = new double[runs];
+      for (int r = 0; r < (timed ? runs + 1 : 1); r++) {
+        Path dir = work.resolve("repo-" + layout.name().replace(' ', '-') + r);
+        Repository repo = init(dir, layout);
+        try {
+          long t0 = System.nanoTime();
+          List<VersionInfo> vs = commitAll(repo, wl);
+          double c = seconds(t0);
+          f.stored.put(layout.name(), (double) objectBytes(dir));
+          if (!timed) {
+            if (layout.name().equals("planes")) {
+              progressive = progressive(repo, vs);
+            }
+            continue;
+          }
+          Path out = work.resolve("out");
+          t0 = System.nanoTime();
+          for (VersionInfo v : vs) {
+            Checkout.run(repo, v, "safetensors", out.resolve(v.id()), false, Progress.NONE);
+          }
+          double co = seconds(t0);
+          double cp = rawCopy(repo, vs, work);
+          deleteTree(out);
+          if (r > 0) {
+            // run 0 warms the JIT and the page cache
+            commit[r - 1] = c;
+            checkout[r - 1] = co;
+            copy[r - 1] = cp;
+          }
+          if (r == runs) {
+            planeBytes(repo, f);
+            Archiver.Report a = new Archiver(repo, new Archiver.Options(2,
+                StorageGraph.Scheme.INDEPENDENT, null, List.of())).run(Progress.NONE);
+            f.archived = objectBytes(dir);
+            Archiver.Report loose = new Archiver(repo, new Archiver.Options(LOOSE,
+                StorageGraph.Scheme.INDEPENDENT, null, List.of())).run(Progress.NONE);
+            f.archivedLoose = objectBytes(dir);
+            f.budgetsHeld = a.versions().stream().allMatch(Archiver.VersionCost::withinBudget)
+                && loose.versions().stream().allMatch(Archiver.VersionCost::withinBudget);
+          }
+        } finally {
+          repo.close();
+          deleteTree(dir);
+        }
+      }
+      if (timed) {
+        f.commit = f.raw / MB / median(commit);
+        f.checkout = f.raw / MB / median(checkout);
+        f.copy = f.raw / MB / median(copy);
+      }
+    }
+    return progressive;
+  }
+
+  /** Bits per byte each plane takes in the store, and the bytes of framing around them. */
+  private static void planeBytes(Repository repo, Figures f) {
+    long values = 0;
+    long[] planes = new long[4];
+    for (ObjectInfo o : repo.catalog().objects()) {
+      if (o.planeBytes() == null) {
+        continue;
+      }
+      String[] parts = o.planeBytes().split(",");
+      long sum = 0;
+      for (int p = 0; p < parts.length; p++) {
+        long b = Long.parseLong(parts[p].trim());
+        sum += b;
+        if (parts.length == 4) {
+          planes[p] += b;
+        }
+      }
+      if (parts.length == 4) {
+        values += o.rawBytes() / 4;
+      }
+      f.framing += o.storedBytes() - sum;
+    }
+    for (int p = 0; p < 4; p++) {
+      f.bitsStored[p] = values == 0 ? 0 : 8.0 * planes[p] / values;
+    }
+  }
+
+  private static Repository init(Path dir, Layout layout) throws IOException {
+    Repository.init(dir).close();
+    Path props = dir.resolve("modelhub.properties");
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(props)) {
+      p.load(in);
+    }
+    p.setProperty("store.encoding", layout.encoding());
+    p.setProperty("store.compression", layout.compression());
+    try (OutputStream out = Files.newOutputStream(props)) {
+      p.store(out, "ModelHub repository (PAS benchmark: " + layout.name() + ")");
+    }
+    Repository repo = Repository.open(dir);
+    repo.catalog().putSetting("pas.max_chain", Integer.toString(layout.maxChain()));
+    return repo;
+  }
+
+  private static List<VersionInfo> commitAll(Repository repo, Workload wl) {
+    List<VersionInfo> vs = new ArrayList<>();
+    for (Version v : wl.versions()) {
+      Commit c = repo.newCommit().model(v.model()).message(v.label()).content(v.content());
+      c = v.parent() < 0 ? c.noParent() : c.parent(vs.get(v.parent()), v.kind());
+      vs.add(c.run(Progress.NONE));
+    }
+    return vs;
+  }
+
+  /** Seconds to copy each version's raw bytes (its safetensors file) to a new file. */
+  private static double rawCopy(Repository repo, List<VersionInfo> vs, Path work)
+      throws IOException {
+    Path src = work.resolve("raw");
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < vs.size(); i++) {
+      VersionInfo v = vs.get(i);
+      Path d = src.resolve("v" + i);
+      if (!Files.isDirectory(d)) {
+        new SafetensorsExporter().write(repo.content(v, Progress.NONE),
+            Files.createDirectories(d));
+      }
+      files.add(d.resolve(SafetensorsExporter.WEIGHTS_FILE));
+    }
+    Path dst = Files.createDirectories(work.resolve("copy"));
+    long t0 = System.nanoTime();
+    for (int i = 0; i < files.size(); i++) {
+      Files.copy(files.get(i), dst.resolve(i + ".safetensors"),
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+    double s = seconds(t0);
+    deleteTree(dst);
+    return s;
+  }
+
+  /** Single-thread encode (planes) and decode (with sha256 check) of the distinct tensors. */
+  private static void speeds(Workload wl, Figures f, int runs) {
+    Map<String, Tensor> distinct = distinct(wl);
+    long bytes = distinct.values().stream().mapToLong(Tensor::numBytes).sum();
+    double[] enc = new double[runs];
+    double[] dec = new double[runs];
+    for (int r = 0; r <= runs; r++) {
+      try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.NONE)) {
+        List<ObjectInfo> infos = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (Tensor t : distinct.values()) {
+          infos.add(store.put(t));
+        }
+        double e = seconds(t0);
+        t0 = System.nanoTime();
+        int i = 0;
+        for (Tensor t : distinct.values()) {
+          store.get(infos.get(i++), t.name(), t.dtype(), t.shape(), t.name());
+        }
+        double d = seconds(t0);
+        if (r > 0) {
+          enc[r - 1] = e;
+          dec[r - 1] = d;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    f.encode = bytes / MB / median(enc);
+    f.decode = bytes / MB / median(dec);
+  }
+
+  private static Map<String, Tensor> distinct(Workload wl) {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    for (Version v : wl.versions()) {
+      for (Tensor t : v.content().tensors()) {
+        m.putIfAbsent(t.sha256(), t);
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Order-0 entropy of every plane of every distinct tensor, materialised and (the best of
+   * materialised, xor and sub against the parent version's tensor of the same name) delta.
+   */
+  private static void entropy(Workload wl, Figures f) {
+    Map<String, Boolean> seen = new HashMap<>();
+    long values = 0;
+    double[] planes = new double[4];
+    double[] best = new double[4];
+    for (Version v : wl.versions()) {
+      Map<String, Tensor> parent = new HashMap<>();
+      if (v.parent() >= 0) {
+        wl.versions().get(v.parent()).content().tensors().forEach(t -> parent.put(t.name(), t));
+      }
+      for (Tensor t : v.content().tensors()) {
+        if (seen.put(t.sha256(), true) != null || t.dtype() != DType.FLOAT32) {
+          continue;
+        }
+        byte[] raw = TensorStore.bytes(t);
+        long n = t.numValues();
+        PlaneStats mat = PlaneStats.of(raw, null, 4, null, false);
+        PlaneStats b = mat;
+        Tensor base = parent.get(t.name());
+        if (base != null && Arrays.equals(base.shape(), t.shape())
+            && base.dtype() == t.dtype()) {
+          byte[] br = TensorStore.bytes(base);
+          for (DeltaOp op : DeltaOp.values()) {
+            PlaneStats d = PlaneStats.of(raw, br, 4, op, false);
+            if (d.bound(n) < b.bound(n)) {
+              b = d;
+            }
+          }
+        }
+        for (int p = 0; p < 4; p++) {
+          planes[p] += n * mat.bits(p);
+          best[p] += n * b.bits(p);
+        }
+        values += n;
+        f.h0Planes += mat.bound(n);
+        f.h0Best += b.bound(n);
+      }
+    }
+    for (int p = 0; p < 4; p++) {
+      f.bitsPlanes[p] = values == 0 ? 0 : planes[p] / values;
+      f.bitsBest[p] = values == 0 ? 0 : best[p] / values;
+    }
+  }
+
+  /**
+   * MB/s of reading the top k planes (k = 1, 2, 3) and all of them, over every float32
+   * tensor of every version, with the largest error bound seen: {k, MB/s, bound}.
+   */
+  private static double[][] progressive(Repository repo, List<VersionInfo> vs) {
+    int runs = 7;
+    double[][] secs = new double[4][runs];
+    double[] bound = new double[4];
+    long bytes = 0;
+    // the four reads take turns in every run, so the machine's load touches them alike
+    for (int r = 0; r <= runs; r++) {
+      for (int k = 4; k >= 1; k--) {
+        bytes = 0;
+        long t0 = System.nanoTime();
+        for (VersionInfo v : vs) {
+          for (TensorEntry e : repo.catalog().tensors(v.id())) {
+            if (e.dtype() == DType.FLOAT32) {
+              Approximation a = Approximation.of(repo, v, e, k);
+              bound[k - 1] = Math.max(bound[k - 1], a.maxBound());
+              bytes += e.object().rawBytes();
+            }
+          }
+        }
+        if (r > 0) {
+          secs[k - 1][r - 1] = seconds(t0);
+        }
+      }
+    }
+    double[][] out = new double[4][];
+    for (int k = 1; k <= 4; k++) {
+      out[k - 1] = new double[] {k, bytes / MB / median(secs[k - 1]), bound[k - 1]};
+    }
+    return out;
+  }
+
+  private static double gzip6(List<Tensor> tensors) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(bytes, 1 << 16) {
+      {
+        def.setLevel(6);
+      }
+    }) {
+      for (Tensor t : tensors) {
+        gz.write(TensorStore.bytes(t));
+      }
+    }
+    return bytes.size();
+  }
+
+  private static long objectBytes(Path repo) throws IOException {
+    try (Stream<Path> s = Files.walk(repo.resolve("objects"))) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> {
+        try {
+          return Files.size(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }).sum();
+    }
+  }
+
+  // ---- the report ------------------------------------------------------------------------
+
+  private static void print(List<Workload> workloads, Map<Workload, Figures> figures,
+      double[][] progressive, int runs, int snapshots, int every) {
+    StringBuilder o = new StringBuilder();
+    o.append(String.format(Locale.ROOT, "# PAS: stored bytes and speed on three workloads; %d"
+        + " cores, Java %s; speeds are medians of %d runs after a warm-up run%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), runs));
+    o.append(String.format(Locale.ROOT, "# (a) %d snapshots, %d minibatches of 64 apart, of"
+        + " one DL4J run (LeNet-like CNN, Adam 1e-3) on the Fashion-MNIST test split;%n",
+        snapshots, every));
+    o.append("# (b) its last snapshot and 10 copies fine-tuned 20 minibatches each with all"
+        + " but the output layer frozen; (c) LeNet caffemodel, esrgan-slim-x2 TF.js,"
+        + " ONNX MNIST CNN.\n");
+    o.append("# raw counts every version in full; gzip -6 compresses each version's raw"
+        + " tensors as one stream (no dedup); the store columns are the objects folder"
+        + " (dedup of identical tensors included); arch a=2 / a=10 = dlv archive --budget 2, then"
+        + " --budget 10, on the delta+planes repository.\n");
+    o.append("# H0 = order-0 entropy of each plane of each distinct tensor (lossless bound"
+        + " for per-plane coding); H0 best = per tensor the least of materialised, xor and sub"
+        + " against the parent version; framing = object bytes around the planes (Arrow"
+        + " schema, metadata, footer), included in the store columns.\n");
+    o.append(String.format(Locale.ROOT, "# load average (1 min) at start %s, at end %s: the"
+        + " machine is shared, speeds vary with it%n%n", LOAD_AT_START, loadAverage()));
+
+    o.append("stored / raw (%)\n");
+    o.append(String.format(Locale.ROOT, "%-28s %9s %8s %10s %8s %12s %8s %8s %9s %8s %8s%n",
+        "workload", "raw MB", "gzip -6", "plain zstd", "planes", "delta+planes", "arch a=2",
+        "arch a=10", "H0 planes", "H0 best", "framing"));
+    for (Workload w : workloads) {
+      Figures f = figures.get(w);
+      o.append(String.format(Locale.ROOT, "%-28s %9.2f %8.2f %10.2f %8.2f %12.2f %8.2f %9.2f"
+          + " %8.2f %8.2f %8.2f%n", w.name(), f.raw / MB, pct(f.gzip, f),
+          pct(f.stored.get("plain zstd"), f), pct(f.stored.get("planes"), f),
+          pct(f.stored.get("delta+planes"), f), pct(f.archived, f), pct(f.archivedLoose, f),
+          pct(f.h0Planes, f),
+          pct(f.h0Best, f), pct(f.framing, f)));
+    }
+
+    o.append("\norder-0 entropy per plane, bits per byte (b0 = sign and high exponent bits)\n");
+    o.append(String.format(Locale.ROOT, "%-28s %27s   %27s   %27s%n", "workload",
+        "H0 materialised b0 b1 b2 b3", "H0 best (delta) b0 b1 b2 b3",
+        "stored delta+planes b0..b3"));
+    for (Workload w : workloads) {
+      Figures f = figures.get(w);
+      o.append(String.format(Locale.ROOT, "%-28s %6.2f %6.2f %6.2f %6.2f   %6.2f %6.2f %6.2f"
+          + " %6.2f   %6.2f %6.2f %6.2f %6.2f%n", w.name(), f.bitsPlanes[0], f.bitsPlanes[1],
+          f.bitsPlanes[2], f.bitsPlanes[3], f.bitsBest[0], f.bitsBest[1], f.bitsBest[2],
+          f.bitsBest[3], f.bitsStored[0], f.bitsStored[1], f.bitsStored[2], f.bitsStored[3]));
+    }
+
+    o.append("\nspeed, MB/s of raw values (encode/decode: planes, one thread, distinct tensors,"
+        + " decode checks sha256; commit/checkout: whole versions through the store, all"
+        + " cores; raw copy: the versions' safetensors files)\n");
+    o.append(String.format(Locale.ROOT, "%-28s %8s %8s %8s %9s %9s %12s%n", "workload",
+        "encode", "decode", "commit", "checkout", "raw copy", "checkout/copy"));
+    for (Workload w : workloads) {
+      Figures f = figures.get(w);
+      o.append(String.format(Locale.ROOT, "%-28s %8.0f %8.0f %8.0f %9.0f %9.0f %11.2fx%n",
+          w.name(), f.encode, f.decode, f.commit, f.checkout, f.copy, f.checkout / f.copy));
+    }
+
+    if (progressive != null) {
+      o.append("\nprogressive reads, workload (a) stored as planes: every float32 tensor of"
+          + " every version\n");
+      o.append(String.format(Locale.ROOT, "%-8s %10s %12s %16s%n", "planes", "MB/s",
+          "vs 4 planes", "max error bound"));
+      for (int k = 1; k <= 4; k++) {
+        double[] p = progressive[k - 1];
+        o.append(String.format(Locale.ROOT, "%-8d %10.0f %11.2fx %16.3g%n", k, p[1],
+            p[1] / progressive[3][1], p[2]));
+      }
+    }
+
+    o.append("\ntargets (issue 5)\n");
+    List<String[]> rows = new ArrayList<>();
+    for (Workload w : workloads) {
+      Figures f = figures.get(w);
+      double planes = pct(f.stored.get("planes"), f);
+      rows.add(target("materialised (planes) <= 83% of raw, " + w.name(), planes, 83, true,
+          "%.2f%%"));
+    }
+    Figures a = figures.get(workloads.get(0));
+    rows.add(target("training snapshots <= 75% of raw", bestStored(a), 75, true, "%.2f%%"));
+    Figures b = figures.get(workloads.get(1));
+    rows.add(target("fine-tune lineage <= 15% of raw in total", bestStored(b), 15, true,
+        "%.2f%%"));
+    for (Workload w : workloads) {
+      Figures f = figures.get(w);
+      rows.add(target("within 1.5 points of H0 best, " + w.name(),
+          bestStored(f) - pct(f.h0Best, f), 1.5, true, "%.2f pts"));
+    }
+    for (Workload w : workloads) {
+      Figures f = figures.get(w);
+      rows.add(target("commit >= 1000 MB/s, " + w.name(), f.commit, 1000, false, "%.0f MB/s"));
+      rows.add(target("checkout >= 1500 MB/s, " + w.name(), f.checkout, 1500, false,
+          "%.0f MB/s"));
+    }
+    for (Workload w : workloads) {
+      rows.add(new String[] {"archive held every budget, " + w.name(),
+          figures.get(w).budgetsHeld ? "yes" : "no", figures.get(w).budgetsHeld ? "met"
+          : "MISSED"});
+    }
+    for (String[] r : rows) {
+      o.append(String.format(Locale.ROOT, "%-58s %12s  %s%n", r[0], r[1], r[2]));
+    }
+    System.out.print(o);
+  }
+
+  private static String[] target(String what, double got, double limit, boolean atMost,
+      String fmt) {
+    boolean met = atMost ? got <= limit : got >= limit;
+    return new String[] {what, String.format(Locale.ROOT, fmt, got), met ? "met" : "MISSED"};
+  }
+
+  private static double bestStored(Figures f) {
+    double best = Math.min(f.archived, f.archivedLoose);
+    for (double s : f.stored.values()) {
+      best = Math.min(best, s);
+    }
+    return pct(best, f);
+  }
+
+  private static double pct(double bytes, Figures f) {
+    return 100.0 * bytes / f.raw;
+  }
+
+  private static final String LOAD_AT_START = loadAverage();
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Paths.get("/proc/loadavg")).split(" ")[0];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static double median(double[] xs) {
+    double[] s = xs.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.delete(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+}
