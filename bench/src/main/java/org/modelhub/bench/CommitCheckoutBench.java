@@ -1,7 +1,6 @@
 package org.modelhub.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -9,13 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.modelhub.store.Checkout;
 import org.modelhub.store.Progress;
 import org.modelhub.store.Repository;
@@ -47,7 +43,7 @@ public final class CommitCheckoutBench {
     try {
       run(millions, runs, work);
     } finally {
-      deleteTree(work);
+      BenchSupport.deleteTree(work);
     }
   }
 
@@ -67,7 +63,7 @@ public final class CommitCheckoutBench {
       Path copyTarget = work.resolve("copy.safetensors");
       long t0 = System.nanoTime();
       Files.copy(inputs.get(1), copyTarget, StandardCopyOption.REPLACE_EXISTING);
-      copy[r] = seconds(t0);
+      copy[r] = BenchSupport.seconds(t0);
       Files.delete(copyTarget);
 
       Path repoDir = work.resolve("repo" + r);
@@ -76,16 +72,16 @@ public final class CommitCheckoutBench {
         repo.stage().add(inputs, null);
         VersionInfo v = repo.stage().commit(new Stage.CommitOptions("big", "bench", "bench",
             List.of(), null), Progress.NONE);
-        commit[r] = seconds(t0);
+        commit[r] = BenchSupport.seconds(t0);
         stored = v.storedBytes();
 
         Path out = work.resolve("out" + r);
         t0 = System.nanoTime();
         Checkout.run(repo, v, "safetensors", out, false, Progress.NONE);
-        checkout[r] = seconds(t0);
-        deleteTree(out);
+        checkout[r] = BenchSupport.seconds(t0);
+        BenchSupport.deleteTree(out);
       }
-      deleteTree(repoDir);
+      BenchSupport.deleteTree(repoDir);
     }
     double mb = bytes / 1e6;
     System.out.println("# commit and checkout throughput, float32 model of "
@@ -98,10 +94,10 @@ public final class CommitCheckoutBench {
         stored / 1e6) + " MB (encoding plain, no compression)");
     System.out.printf(Locale.ROOT, "%-34s %10s %10s %12s%n", "operation", "seconds", "MB/s",
         "vs raw copy");
-    double base = mb / median(copy);
-    row("raw copy of model.safetensors", median(copy), mb, base);
-    row("dlv add + commit (safetensors in)", median(commit), mb, base);
-    row("dlv checkout (safetensors out)", median(checkout), mb, base);
+    double base = mb / BenchSupport.median(copy);
+    row("raw copy of model.safetensors", BenchSupport.median(copy), mb, base);
+    row("dlv add + commit (safetensors in)", BenchSupport.median(commit), mb, base);
+    row("dlv checkout (safetensors out)", BenchSupport.median(checkout), mb, base);
   }
 
   private static void row(String name, double secs, double mb, double base) {
@@ -139,30 +135,5 @@ public final class CommitCheckoutBench {
     double u = r.nextDouble();
     double v = r.nextDouble();
     return Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v);
-  }
-
-  private static double seconds(long t0) {
-    return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
   }
 }

@@ -86,7 +86,7 @@ public final class DqlSelectBench {
           + " read; microseconds; %d cores, Java %s; load average %s", spec.versions(),
           GeneratedCatalog.LAYERS, seconds / 2, SqlCatalogBench.SLICE, seconds,
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-          SqlCatalogBench.loadAverage()));
+          BenchSupport.loadAverage()));
       System.out.printf(Locale.ROOT, "%-27s %5s %10s %10s %11s %10s %7s %6s%n", "query",
           "rows", "dql p50", "dql p90", "exists p50", "join p50", "p50 x", "<=1.2x");
       List<String> plans = new ArrayList<>();
@@ -125,7 +125,7 @@ public final class DqlSelectBench {
       }
       System.out.println("# plans (EXPLAIN; Jdbc* operators run inside H2):");
       plans.forEach(p -> System.out.println("#   " + p));
-      System.out.println("# load average at the end: " + SqlCatalogBench.loadAverage());
+      System.out.println("# load average at the end: " + BenchSupport.loadAverage());
     }
   }
 }

@@ -5,8 +5,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -64,7 +62,7 @@ public final class EvaluateBench {
             List.of(corpus.resolve("caffe/lenet.prototxt")),
             List.of(corpus.resolve("caffe/lenet_iter_10000.caffemodel")), List.of(),
             Optional.empty()));
-    deleteTree(work);
+    BenchSupport.deleteTree(work);
     Files.createDirectories(work);
     Path conf = Files.writeString(work.resolve("lenet.conf"), String.join("\n",
         "input_data: " + data, "batch_size: 64", "iterations: " + iterations,
@@ -102,14 +100,14 @@ public final class EvaluateBench {
       }
       System.out.println("| part | plain ms | driver ms | driver / plain |");
       System.out.println("|---|---:|---:|---:|");
-      row("data + graph", median(plain[0]), median(driver[0]));
-      row("training loop, " + iterations + " iterations", median(plain[1]), median(driver[1]));
-      row("validation + commit (driver only)", median(plain[2]), median(driver[2]));
-      row("whole run, wall", median(plain[3]), median(driver[3]));
-      row("whole run, process CPU", median(plain[4]), median(driver[4]));
-      double loop = median(driver[1]) / median(plain[1]) - 1;
-      double wall = median(driver[3]) / median(plain[3]) - 1;
-      double cpuTime = median(driver[4]) / median(plain[4]) - 1;
+      row("data + graph", BenchSupport.median(plain[0]), BenchSupport.median(driver[0]));
+      row("training loop, " + iterations + " iterations", BenchSupport.median(plain[1]), BenchSupport.median(driver[1]));
+      row("validation + commit (driver only)", BenchSupport.median(plain[2]), BenchSupport.median(driver[2]));
+      row("whole run, wall", BenchSupport.median(plain[3]), BenchSupport.median(driver[3]));
+      row("whole run, process CPU", BenchSupport.median(plain[4]), BenchSupport.median(driver[4]));
+      double loop = BenchSupport.median(driver[1]) / BenchSupport.median(plain[1]) - 1;
+      double wall = BenchSupport.median(driver[3]) / BenchSupport.median(plain[3]) - 1;
+      double cpuTime = BenchSupport.median(driver[4]) / BenchSupport.median(plain[4]) - 1;
       System.out.printf(Locale.ROOT, "%ndriver overhead: training loop %+.1f%%, whole run"
           + " %+.1f%% wall, %+.1f%% CPU (target at most %.0f%%: %s)%n%n", loop * 100,
           wall * 100, cpuTime * 100, TARGET * 100, wall <= TARGET ? "met"
@@ -209,24 +207,5 @@ public final class EvaluateBench {
   private static void row(String name, double plain, double driver) {
     System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %s |%n", name, plain, driver,
         plain > 0 ? String.format(Locale.ROOT, "%.3f", driver / plain) : "-");
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (var walk = Files.walk(p)) {
-      List<Path> all = new ArrayList<>(walk.toList());
-      java.util.Collections.reverse(all);
-      for (Path q : all) {
-        Files.delete(q);
-      }
-    }
   }
 }

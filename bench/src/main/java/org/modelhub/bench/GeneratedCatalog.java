@@ -8,13 +8,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.modelhub.store.Progress;
 import org.modelhub.store.Repository;
 import org.modelhub.store.catalog.LineageEdge;
@@ -79,7 +77,7 @@ final class GeneratedCatalog {
       return dir;
     }
     if (Files.exists(dir)) {
-      deleteTree(dir);
+      BenchSupport.deleteTree(dir);
     }
     long t0 = System.nanoTime();
     try (Repository repo = Repository.init(dir)) {
@@ -244,14 +242,6 @@ final class GeneratedCatalog {
       default -> "fine-tune " + VARIANTS.get(variant);
     };
     return what + ", run " + n + " (" + (5 + random.nextInt(95)) + " epochs)";
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(p);
-      }
-    }
   }
 
   private static float[] floats(SplittableRandom random, int n) {

@@ -11,7 +11,6 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,7 +102,7 @@ public final class PasBench {
       long t0 = System.nanoTime();
       List<Workload> workloads = List.of(w.training(snapshots, every),
           w.fineTunes(10, 20), w.independent());
-      System.err.printf(Locale.ROOT, "pas: workloads ready in %.0f s%n", seconds(t0));
+      System.err.printf(Locale.ROOT, "pas: workloads ready in %.0f s%n", BenchSupport.seconds(t0));
       Map<Workload, Figures> figures = new LinkedHashMap<>();
       double[][] progressive = null;
       for (Workload wl : workloads) {
@@ -116,7 +115,7 @@ public final class PasBench {
       }
       print(workloads, figures, progressive, runs, snapshots, every);
     } finally {
-      deleteTree(work);
+      BenchSupport.deleteTree(work);
     }
   }
 
@@ -141,7 +140,7 @@ public final class PasBench {
         try {
           long t0 = System.nanoTime();
           List<VersionInfo> vs = commitAll(repo, wl);
-          double c = seconds(t0);
+          double c = BenchSupport.seconds(t0);
           f.stored.put(layout.name(), (double) objectBytes(dir));
           if (!timed) {
             if (layout.name().equals("planes")) {
@@ -154,9 +153,9 @@ public final class PasBench {
           for (VersionInfo v : vs) {
             Checkout.run(repo, v, "safetensors", out.resolve(v.id()), false, Progress.NONE);
           }
-          double co = seconds(t0);
+          double co = BenchSupport.seconds(t0);
           double cp = rawCopy(repo, vs, work);
-          deleteTree(out);
+          BenchSupport.deleteTree(out);
           if (r > 0) {
             // run 0 warms the JIT and the page cache
             commit[r - 1] = c;
@@ -176,13 +175,13 @@ public final class PasBench {
           }
         } finally {
           repo.close();
-          deleteTree(dir);
+          BenchSupport.deleteTree(dir);
         }
       }
       if (timed) {
-        f.commit = f.raw / MB / median(commit);
-        f.checkout = f.raw / MB / median(checkout);
-        f.copy = f.raw / MB / median(copy);
+        f.commit = f.raw / MB / BenchSupport.median(commit);
+        f.checkout = f.raw / MB / BenchSupport.median(checkout);
+        f.copy = f.raw / MB / BenchSupport.median(copy);
       }
     }
     return progressive;
@@ -262,8 +261,8 @@ public final class PasBench {
       Files.copy(files.get(i), dst.resolve(i + ".safetensors"),
           StandardCopyOption.REPLACE_EXISTING);
     }
-    double s = seconds(t0);
-    deleteTree(dst);
+    double s = BenchSupport.seconds(t0);
+    BenchSupport.deleteTree(dst);
     return s;
   }
 
@@ -280,13 +279,13 @@ public final class PasBench {
         for (Tensor t : distinct.values()) {
           infos.add(store.put(t));
         }
-        double e = seconds(t0);
+        double e = BenchSupport.seconds(t0);
         t0 = System.nanoTime();
         int i = 0;
         for (Tensor t : distinct.values()) {
           store.get(infos.get(i++), t.name(), t.dtype(), t.shape(), t.name());
         }
-        double d = seconds(t0);
+        double d = BenchSupport.seconds(t0);
         if (r > 0) {
           enc[r - 1] = e;
           dec[r - 1] = d;
@@ -295,8 +294,8 @@ public final class PasBench {
         throw new UncheckedIOException(e);
       }
     }
-    f.encode = bytes / MB / median(enc);
-    f.decode = bytes / MB / median(dec);
+    f.encode = bytes / MB / BenchSupport.median(enc);
+    f.decode = bytes / MB / BenchSupport.median(dec);
   }
 
   private static Map<String, Tensor> distinct(Workload wl) {
@@ -381,13 +380,13 @@ public final class PasBench {
           }
         }
         if (r > 0) {
-          secs[k - 1][r - 1] = seconds(t0);
+          secs[k - 1][r - 1] = BenchSupport.seconds(t0);
         }
       }
     }
     double[][] out = new double[4][];
     for (int k = 1; k <= 4; k++) {
-      out[k - 1] = new double[] {k, bytes / MB / median(secs[k - 1]), bound[k - 1]};
+      out[k - 1] = new double[] {k, bytes / MB / BenchSupport.median(secs[k - 1]), bound[k - 1]};
     }
     return out;
   }
@@ -441,7 +440,7 @@ public final class PasBench {
         + " against the parent version; framing = object bytes around the planes (Arrow"
         + " schema, metadata, footer), included in the store columns.\n");
     o.append(String.format(Locale.ROOT, "# load average (1 min) at start %s, at end %s: the"
-        + " machine is shared, speeds vary with it%n%n", LOAD_AT_START, loadAverage()));
+        + " machine is shared, speeds vary with it%n%n", LOAD_AT_START, BenchSupport.loadAverage()));
 
     o.append("stored / raw (%)\n");
     o.append(String.format(Locale.ROOT, "%-28s %9s %8s %10s %8s %12s %8s %8s %9s %8s %8s%n",
@@ -545,38 +544,5 @@ public final class PasBench {
     return 100.0 * bytes / f.raw;
   }
 
-  private static final String LOAD_AT_START = loadAverage();
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Paths.get("/proc/loadavg")).split(" ")[0];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  private static double seconds(long t0) {
-    return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
-  }
+  private static final String LOAD_AT_START = BenchSupport.loadAverage();
 }

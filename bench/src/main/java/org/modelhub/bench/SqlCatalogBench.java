@@ -1,9 +1,7 @@
 package org.modelhub.bench;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.Connection;
@@ -80,7 +78,7 @@ public final class SqlCatalogBench {
         + " runs); every row and column read; microseconds; %d cores, Java %s; load"
         + " average %s", seconds / 2, SLICE, seconds, MIN_RUNS,
         Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), loadAverage()));
+        System.getProperty("java.version"), BenchSupport.loadAverage()));
     System.out.printf(Locale.ROOT, "%-23s %5s %10s %10s %10s %10s %6s %6s %6s %9s %9s%n",
         "query", "rows", "driver p50", "driver p90", "h2 p50", "h2 p90", "p50 x", "<=1.5x",
         "cpu x", "h2-views", "h2-tables");
@@ -98,6 +96,7 @@ public final class SqlCatalogBench {
            PreparedStatement views = generated.size() == 1
                ? h2.prepareStatement(generated.get(0)) : null;
            PreparedStatement tables = views != null && !generated.get(0).contains("ATTRS")
+               && !generated.get(0).contains("\"SEQ\"")
                ? h2.prepareStatement(generated.get(0).replace("\"MODELHUB\".", "\"PUBLIC\"."))
                : null) {
         int rows = checkSameRows(q, d, h);
@@ -134,7 +133,8 @@ public final class SqlCatalogBench {
     System.out.println("# h2-views: p50 of the SQL the driver sends to H2 (on the MODELHUB"
         + " views), run directly on H2: the part of the driver's time spent inside H2;");
     System.out.println("#   h2-tables: that SQL on the PUBLIC tables instead of the views"
-        + " (left out when it reads ATTRS, a CLOB in the table)");
+        + " (left out when it reads ATTRS, a CLOB in the table, or SEQ, which the table calls"
+        + " ORDINAL)");
     System.out.println("# driver plans (EXPLAIN PLAN; Jdbc* operators run inside H2):");
     for (String p : plans) {
       System.out.println("#   " + p);
@@ -147,7 +147,7 @@ public final class SqlCatalogBench {
         + " parameter reaches H2 as a number through the driver and fails)");
     System.out.println("# layer-type (model): H2 picks the LAYERS_TYPE index for TYPE = ? on"
         + " both paths, so every execution visits all layers of that type");
-    System.out.println("# load average at the end: " + loadAverage());
+    System.out.println("# load average at the end: " + BenchSupport.loadAverage());
   }
 
   private static String p50(List<Latencies> ls, int side) {
@@ -193,16 +193,6 @@ public final class SqlCatalogBench {
           }
         } while (System.nanoTime() < sliceEnd);
       }
-    }
-  }
-
-  /** The 1, 5 and 15 minute load averages: other work on the machine skews latencies. */
-  static String loadAverage() {
-    try {
-      String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
     }
   }
 

@@ -15,7 +15,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -173,15 +172,15 @@ public final class SqlWeightsBench {
     System.out.println(String.format(Locale.ROOT, "# %d cores, Java %s, load average %s;"
         + " every path sums every value (checked equal)",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-        loadAverage()));
+        BenchSupport.loadAverage()));
     System.out.printf(Locale.ROOT, "%-28s %8s %10s %13s %9s %8s %12s%n", "read path",
         "seconds", "values/s", "vs Arrow Java", ">= 30M/s", "cpu s", "values/cpu-s");
-    double base = values / median(seconds.values().iterator().next());
+    double base = values / BenchSupport.median(seconds.values().iterator().next());
     seconds.forEach((name, secs) -> {
-      double rate = values / median(secs);
-      double cpu = median(cpuSeconds.get(name));
+      double rate = values / BenchSupport.median(secs);
+      double cpu = BenchSupport.median(cpuSeconds.get(name));
       System.out.printf(Locale.ROOT, "%-28s %8.3f %9.1fM %12.2fx %9s %8.3f %11.1fM%n", name,
-          median(secs), rate / 1e6, rate / base,
+          BenchSupport.median(secs), rate / 1e6, rate / base,
           name.startsWith("JDBC") ? rate >= TARGET ? "yes" : "NO" : "-", cpu,
           values / cpu / 1e6);
     });
@@ -193,7 +192,7 @@ public final class SqlWeightsBench {
         + " row read with getDouble (and getString/getLong for the other columns)");
     System.out.println("# cpu s: CPU time of the whole JVM during the scan (all threads: the"
         + " driver reads the next tensor on a second thread while one streams)");
-    System.out.println("# load average at the end: " + loadAverage());
+    System.out.println("# load average at the end: " + BenchSupport.loadAverage());
   }
 
   /** Adds the values of a float32 Arrow IPC file, read with Arrow Java's own reader. */
@@ -219,7 +218,7 @@ public final class SqlWeightsBench {
       return dir;
     }
     if (Files.exists(dir)) {
-      GeneratedCatalog.deleteTree(dir);
+      BenchSupport.deleteTree(dir);
     }
     List<Layer> layers = new ArrayList<>();
     List<Tensor> ts = new ArrayList<>();
@@ -246,20 +245,5 @@ public final class SqlWeightsBench {
     }
     Files.writeString(dir.resolve(DONE), "values=" + values + "\n");
     return dir;
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
   }
 }
