@@ -317,16 +317,15 @@ public final class DqlToRel {
   /** EXISTS a layer matching the selector (or a neighbour of one) of the template. */
   private RexNode layers(Ast.Selector sel, Ast.Hop hop, Ast.Template template, Scope s) {
     return b.exists(rb -> {
-      if (s.versionConjuncts().isEmpty()) {
-        rb.scan("LAYERS").as("l");
-      } else {
-        rb.scan("VERSIONS");
-        List<RexNode> restrict = new ArrayList<>();
-        s.versionConjuncts().forEach(c -> restrict.add(condition(c, s)));
-        rb.filter(restrict).project(rb.field("ID")).as("vp");
-        rb.scan("LAYERS").as("l");
-        rb.join(JoinRelType.INNER,
-            rb.equals(rb.field(2, "vp", "ID"), rb.field(2, "l", "VERSION_ID")));
+      rb.scan("LAYERS").as("l");
+      if (!s.versionConjuncts().isEmpty()) {
+        RexNode kept = rb.in(rb.field("l", "VERSION_ID"), r2 -> {
+          r2.scan("VERSIONS");
+          List<RexNode> restrict = new ArrayList<>();
+          s.versionConjuncts().forEach(c -> restrict.add(condition(c, s)));
+          return r2.filter(restrict).project(r2.field("ID")).build();
+        });
+        rb.filter(kept);
       }
       if (hop != Ast.Hop.SELF) {
         boolean next = hop == Ast.Hop.NEXT;
