@@ -199,9 +199,8 @@ final class ArrowIpc {
       return blocks.size();
     }
 
-    /** Loads record batch {@code i} into {@code root} (created from {@link #schema()}). */
-    void load(int i, VectorSchemaRoot root, Compression compression) throws IOException {
-      ArrowBlock block = blocks.get(i);
+    /** The header of record batch {@code i}, read from its block's metadata. */
+    private RecordBatch header(int i, ArrowBlock block) throws IOException {
       ByteBuffer meta = read(block.getOffset(), block.getMetadataLength())
           .order(ByteOrder.LITTLE_ENDIAN);
       int skip = meta.getInt(0) == MessageSerializer.IPC_CONTINUATION_TOKEN ? 8 : 4;
@@ -210,7 +209,13 @@ final class ArrowIpc {
       if (message.headerType() != MessageHeader.RecordBatch) {
         throw new IOException("block " + i + " is not a record batch");
       }
-      RecordBatch header = (RecordBatch) message.header(new RecordBatch());
+      return (RecordBatch) message.header(new RecordBatch());
+    }
+
+    /** Loads record batch {@code i} into {@code root} (created from {@link #schema()}). */
+    void load(int i, VectorSchemaRoot root, Compression compression) throws IOException {
+      ArrowBlock block = blocks.get(i);
+      RecordBatch header = header(i, block);
       long bodyLength = block.getBodyLength();
       ArrowBuf body = allocator.buffer(bodyLength);
       ArrowRecordBatch batch;
@@ -247,15 +252,7 @@ final class ArrowIpc {
      */
     RawBatch readRaw(int i, int columns) throws IOException {
       ArrowBlock block = blocks.get(i);
-      ByteBuffer meta = read(block.getOffset(), block.getMetadataLength())
-          .order(ByteOrder.LITTLE_ENDIAN);
-      int skip = meta.getInt(0) == MessageSerializer.IPC_CONTINUATION_TOKEN ? 8 : 4;
-      Message message = Message.getRootAsMessage(
-          meta.position(skip).slice().order(ByteOrder.LITTLE_ENDIAN));
-      if (message.headerType() != MessageHeader.RecordBatch) {
-        throw new IOException("block " + i + " is not a record batch");
-      }
-      RecordBatch header = (RecordBatch) message.header(new RecordBatch());
+      RecordBatch header = header(i, block);
       int buffers = header.buffersLength();
       if (buffers < 2 * columns) {
         throw new IOException("record batch " + i + " has " + buffers + " buffers, expected "

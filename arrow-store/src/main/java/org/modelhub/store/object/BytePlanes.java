@@ -71,7 +71,7 @@ final class BytePlanes {
     if (len == 0) {
       return 0;
     }
-    int[] h = new int[256];
+    long[] h = new long[256];
     for (int i = off, end = off + len; i < end; i++) {
       h[b[i] & 0xff]++;
     }
@@ -89,17 +89,6 @@ final class BytePlanes {
     return e / Math.log(2);
   }
 
-  static double entropy(int[] h, long total) {
-    double e = 0;
-    for (int c : h) {
-      if (c > 0) {
-        double p = c / (double) total;
-        e -= p * Math.log(p);
-      }
-    }
-    return e / Math.log(2);
-  }
-
   /**
    * Order-0 entropy of a sample of {@code len} bytes: up to 8 runs of 2 KiB spread over the
    * plane, so the per-plane compression choice costs little whatever the plane's size.
@@ -109,7 +98,7 @@ final class BytePlanes {
     if (len <= 8 * run) {
       return entropy(b, 0, len);
     }
-    int[] h = new int[256];
+    long[] h = new long[256];
     long total = 0;
     for (int s = 0; s < 8; s++) {
       int start = (int) ((long) (len - run) * s / 7);
