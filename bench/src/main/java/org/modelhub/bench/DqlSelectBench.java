@@ -1,7 +1,6 @@
 package org.modelhub.bench;
 
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -55,12 +54,10 @@ public final class DqlSelectBench {
   }
 
   public static void main(String[] args) throws Exception {
-    int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    int perModel = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 6;
-    Path work = Paths.get(args.length > 3 ? args[3]
-        : System.getProperty("modelhub.bench.work", "bench/work")).toAbsolutePath();
-    GeneratedCatalog.Spec spec = new GeneratedCatalog.Spec(seeds, perModel);
+    GeneratedCatalog.Args a = GeneratedCatalog.Args.parse(args);
+    GeneratedCatalog.Spec spec = a.spec();
+    double seconds = a.seconds();
+    Path work = a.work();
     Path repo = GeneratedCatalog.ensure(work, spec);
     List<Case> cases = List.of(
         new Case("family, norm[1,3,5] -> MAX",

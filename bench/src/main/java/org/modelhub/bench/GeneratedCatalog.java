@@ -3,6 +3,7 @@ package org.modelhub.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -59,6 +60,22 @@ final class GeneratedCatalog {
 
     String dirName() {
       return String.format(Locale.ROOT, "catalog-%dx%d", versions(), LAYERS);
+    }
+  }
+
+  /**
+   * The arguments of the benchmarks over a generated catalog:
+   * {@code [seeds] [versions-per-model] [seconds-per-query] [work-dir]}, by default 5, 20, 6
+   * and {@code bench/work} (10,000 versions).
+   */
+  record Args(Spec spec, double seconds, Path work) {
+    static Args parse(String[] args) {
+      int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+      int perModel = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+      double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 6;
+      Path work = Paths.get(args.length > 3 ? args[3]
+          : System.getProperty("modelhub.bench.work", "bench/work")).toAbsolutePath();
+      return new Args(new Spec(seeds, perModel), seconds, work);
     }
   }
 

@@ -3,7 +3,6 @@ package org.modelhub.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -40,12 +39,10 @@ public final class SqlCatalogBench {
   record Query(String name, String driverSql, String h2Sql, List<Object[]> params) { }
 
   public static void main(String[] args) throws Exception {
-    int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    int perModel = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 6;
-    Path work = Paths.get(args.length > 3 ? args[3]
-        : System.getProperty("modelhub.bench.work", "bench/work")).toAbsolutePath();
-    GeneratedCatalog.Spec spec = new GeneratedCatalog.Spec(seeds, perModel);
+    GeneratedCatalog.Args a = GeneratedCatalog.Args.parse(args);
+    GeneratedCatalog.Spec spec = a.spec();
+    double seconds = a.seconds();
+    Path work = a.work();
     long t0 = System.nanoTime();
     Path repo = GeneratedCatalog.ensure(work, spec);
     double genSeconds = (System.nanoTime() - t0) / 1e9;
