@@ -46,8 +46,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 final class ArrowIpc {
   private static final byte[] MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
   private static final int STAGING = 1 << 20;
-  /** {@link #writeRawBatch}'s codec for a batch without buffer compression. */
+  /** {@link RawBatch#codec()} of a batch without buffer compression. */
   static final byte NO_CODEC = -1;
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
   private ArrowIpc() {
   }
@@ -71,21 +72,39 @@ final class ArrowIpc {
     }
   }
 
-  /** Writes one IPC file: schema, record batches, footer. */
+  /**
+   * Writes one IPC file (schema, record batches, footer) or, for small objects, one IPC
+   * stream (schema, record batches, end marker): a stream has no footer repeating the
+   * schema, which saves about 600 bytes an object.
+   */
   static final class Writer {
     private final WriteChannel out;
     private final Schema schema;
     private final CompressionCodec codec;
+    private final boolean stream;
     private final List<ArrowBlock> blocks = new ArrayList<>();
 
     Writer(WritableByteChannel channel, Schema schema, Compression compression)
         throws IOException {
+      this(channel, schema, compression, false);
+    }
+
+    private Writer(WritableByteChannel channel, Schema schema, Compression compression,
+        boolean stream) throws IOException {
       this.out = new HeapWriteChannel(channel);
       this.schema = schema;
       this.codec = compression.factory().createCodec(compression.codec);
-      out.write(MAGIC);
-      out.align();
+      this.stream = stream;
+      if (!stream) {
+        out.write(MAGIC);
+        out.align();
+      }
       MessageSerializer.serialize(out, schema, IpcOption.DEFAULT);
+    }
+
+    /** A writer of the IPC stream format, without buffer compression. */
+    static Writer stream(WritableByteChannel channel, Schema schema) throws IOException {
+      return new Writer(channel, schema, Compression.NONE, true);
     }
 
     /** Appends the root's current rows as one record batch. */
@@ -97,40 +116,45 @@ final class ArrowIpc {
     }
 
     /**
-     * Appends one record batch of non-null fixed-width columns given as heap buffers, one per
-     * column in schema order: each column gets an empty validity buffer (Arrow allows none
-     * when the null count is 0) and its data buffer, already in Arrow's compressed-buffer
-     * layout when {@code codec} is not {@link #NO_CODEC}.
+     * Appends one record batch of one row whose columns are non-null binary values, given
+     * in schema order: each column gets an empty validity buffer (Arrow allows none when the
+     * null count is 0), its two offsets and its bytes.
      */
-    void writeRawBatch(long length, byte codec, List<ByteBuffer> data) throws IOException {
+    void writeBinaryBatch(List<byte[]> values) throws IOException {
+      List<ByteBuffer> buffers = new ArrayList<>(3 * values.size());
+      for (byte[] v : values) {
+        buffers.add(EMPTY);
+        buffers.add(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0)
+            .putInt(v.length).flip());
+        buffers.add(ByteBuffer.wrap(v));
+      }
+      writeBuffers(1, values.size(), buffers);
+    }
+
+    /** Appends one uncompressed record batch of non-null columns, given their buffers. */
+    private void writeBuffers(long length, int columns, List<ByteBuffer> data)
+        throws IOException {
       FlatBufferBuilder fb = new FlatBufferBuilder(256);
-      int columns = data.size();
       RecordBatch.startNodesVector(fb, columns);
       for (int c = columns - 1; c >= 0; c--) {
         FieldNode.createFieldNode(fb, length, 0);
       }
       int nodes = fb.endVector();
-      long[] offsets = new long[columns];
+      long[] offsets = new long[data.size()];
       long body = 0;
-      for (int c = 0; c < columns; c++) {
+      for (int c = 0; c < data.size(); c++) {
         offsets[c] = body;
         body += pad8(data.get(c).remaining());
       }
-      RecordBatch.startBuffersVector(fb, 2 * columns);
-      for (int c = columns - 1; c >= 0; c--) {
+      RecordBatch.startBuffersVector(fb, data.size());
+      for (int c = data.size() - 1; c >= 0; c--) {
         org.apache.arrow.flatbuf.Buffer.createBuffer(fb, offsets[c], data.get(c).remaining());
-        org.apache.arrow.flatbuf.Buffer.createBuffer(fb, offsets[c], 0);
       }
       int buffers = fb.endVector();
-      int compression = codec == NO_CODEC ? 0 : BodyCompression.createBodyCompression(fb, codec,
-          BodyCompressionMethod.BUFFER);
       RecordBatch.startRecordBatch(fb);
       RecordBatch.addLength(fb, length);
       RecordBatch.addNodes(fb, nodes);
       RecordBatch.addBuffers(fb, buffers);
-      if (codec != NO_CODEC) {
-        RecordBatch.addCompression(fb, compression);
-      }
       int header = RecordBatch.endRecordBatch(fb);
       Message.startMessage(fb);
       Message.addVersion(fb, org.apache.arrow.flatbuf.MetadataVersion.V5);
@@ -152,6 +176,9 @@ final class ArrowIpc {
     void finish() throws IOException {
       out.writeIntLittleEndian(MessageSerializer.IPC_CONTINUATION_TOKEN);
       out.writeIntLittleEndian(0);
+      if (stream) {
+        return;
+      }
       long footerStart = out.getCurrentPosition();
       out.write(new ArrowFooter(schema, List.of(), blocks, Map.of(), MetadataVersion.DEFAULT),
           false);
@@ -160,7 +187,10 @@ final class ArrowIpc {
     }
   }
 
-  /** Reads an IPC file: its footer first, then any record batch on demand. */
+  /**
+   * Reads an IPC file (its footer first) or an IPC stream (its message headers, skipping the
+   * bodies), then any record batch on demand.
+   */
   static final class Reader {
     private final SeekableByteChannel in;
     private final BufferAllocator allocator;
@@ -171,6 +201,13 @@ final class ArrowIpc {
       this.in = in;
       this.allocator = allocator;
       long size = in.size();
+      if (size >= 8 && read(0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(0)
+          == MessageSerializer.IPC_CONTINUATION_TOKEN) {
+        List<ArrowBlock> batches = new ArrayList<>();
+        this.schema = scanStream(size, batches);
+        this.blocks = batches;
+        return;
+      }
       if (size < 2L * MAGIC.length + 12) {
         throw new IOException("not an Arrow IPC file: only " + size + " bytes");
       }
@@ -189,6 +226,40 @@ final class ArrowIpc {
           read(footerStart, footerLength).order(ByteOrder.LITTLE_ENDIAN)));
       this.schema = footer.getSchema();
       this.blocks = footer.getRecordBatches();
+    }
+
+    /** Reads a stream's schema and finds its record batches, up to the end marker. */
+    private Schema scanStream(long size, List<ArrowBlock> batches) throws IOException {
+      Schema found = null;
+      for (long at = 0; ; ) {
+        if (at + 8 > size) {
+          throw new IOException("Arrow IPC stream ends without its end marker (truncated?)");
+        }
+        ByteBuffer prefix = read(at, 8).order(ByteOrder.LITTLE_ENDIAN);
+        int length = prefix.getInt(4);
+        if (prefix.getInt(0) != MessageSerializer.IPC_CONTINUATION_TOKEN || length < 0
+            || at + 8 + length > size) {
+          throw new IOException("Arrow IPC stream has a bad message prefix at byte " + at);
+        }
+        if (length == 0) {
+          if (found == null) {
+            throw new IOException("Arrow IPC stream has no schema");
+          }
+          return found;
+        }
+        Message m = Message.getRootAsMessage(read(at + 8, length)
+            .order(ByteOrder.LITTLE_ENDIAN));
+        long body = m.bodyLength();
+        if (found == null) {
+          if (m.headerType() != MessageHeader.Schema) {
+            throw new IOException("Arrow IPC stream does not start with a schema");
+          }
+          found = MessageSerializer.deserializeSchema(m);
+        } else if (m.headerType() == MessageHeader.RecordBatch) {
+          batches.add(new ArrowBlock(at, 8 + length, body));
+        }
+        at += 8 + length + body;
+      }
     }
 
     Schema schema() {
@@ -246,17 +317,17 @@ final class ArrowIpc {
     }
 
     /**
-     * Reads record batch {@code i}'s header and the prefix of its body that holds the first
-     * {@code columns} columns (columns are laid out in schema order, so the top planes of a
+     * Reads record batch {@code i}'s header and the prefix of its body that holds its first
+     * {@code wanted} buffers (columns are laid out in schema order, so the top planes of a
      * planes object are a prefix), without touching the rest of the body.
      */
-    RawBatch readRaw(int i, int columns) throws IOException {
+    RawBatch readRaw(int i, int wanted) throws IOException {
       ArrowBlock block = blocks.get(i);
       RecordBatch header = header(i, block);
       int buffers = header.buffersLength();
-      if (buffers < 2 * columns) {
+      if (buffers < wanted) {
         throw new IOException("record batch " + i + " has " + buffers + " buffers, expected "
-            + 2 * columns);
+            + wanted);
       }
       long[] offsets = new long[buffers];
       long[] lengths = new long[buffers];
@@ -266,7 +337,7 @@ final class ArrowIpc {
         header.buffers(b, j);
         offsets[j] = b.offset();
         lengths[j] = b.length();
-        if (j < 2 * columns) {
+        if (j < wanted) {
           end = Math.max(end, offsets[j] + lengths[j]);
         }
       }

@@ -1,13 +1,9 @@
 package org.modelhub.store.object;
 
-import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
@@ -16,7 +12,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
+import java.util.TreeSet;
 import java.util.zip.CRC32C;
 import org.apache.arrow.flatbuf.CompressionType;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -24,54 +22,28 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream;
-import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorOutputStream;
 
 /**
- * Bytewise segmentation (PAS): values of width w as w uint8 columns {@code b0..b(w-1)}, most
- * significant byte first, in record batches of {@link #CHUNK_VALUES} values. Each plane of
- * each batch is compressed or kept raw by what pays, judged by the order-0 entropy of a
- * sample (so the choice costs little): the sign/exponent plane of float32 weights compresses
- * to about a third, the low mantissa planes do not compress and are stored as they are.
+ * Bytewise segmentation (PAS): values of width w as w byte-plane columns {@code b0..b(w-1)},
+ * most significant byte first, in record batches of {@link #CHUNK_VALUES} values. Each plane
+ * of each batch is coded by what pays ({@link PlaneCodec}): the sign/exponent plane of
+ * float32 weights with rANS to within about a hundredth of a bit of its order-0 entropy, a
+ * nearly constant delta plane with rANS or zstd, the low mantissa planes as they are.
  *
- * <p>Compressed planes use Arrow's IPC buffer compression (8-byte uncompressed length, then
- * a zstd or LZ4 frame; length -1 marks a plane kept raw in a compressed batch), so pyarrow
- * reads the files as they are. Zstd runs through zstd-jni's heap API, the library behind
- * Arrow's {@code ZstdCompressionCodec}: the codec classes take off-heap buffers, which cost a
- * copy each way here (NIO cannot reach them without {@code --add-opens}). The zstd settings
- * favour literal (Huffman) coding: weight planes have few long matches, and searching for
- * them would cost more time than it saves bytes; only a nearly constant plane (a delta's top
- * byte) also tries a match search, and keeps whichever is smaller.
+ * <p>An object is a standard Arrow IPC file whose columns are binary, one row per batch:
+ * row {@code i} of column {@code bp} is plane p of values {@code i * CHUNK_VALUES ...},
+ * coded. Arrow's IPC buffer compression offers only zstd and LZ4 for a whole batch, and
+ * Huffman coding (zstd's literals) cannot go below one bit per byte, which is what the top
+ * plane of a delta needs; so the codec is per plane and inside the value. Columns come in
+ * plane order, so a read of the top k planes reads only a prefix of each batch's body.
  *
- * <p>Columns come in plane order, so a read of the top k planes reads only a prefix of each
- * batch's body.
+ * <p>Objects written before (uint8 columns under Arrow's batch compression, a length of -1
+ * marking a raw plane) still read.
  */
 public final class PlanesEncoding {
   /** Values per record batch: batches bound memory and are the unit of parallel work. */
   public static final int CHUNK_VALUES = 1 << 20;
-  /** A plane is compressed when a sample's order-0 entropy promises this saving or more. */
-  private static final double MAX_BITS = 7.7;
   private static final long RAW = -1L;
-
-  private static final ThreadLocal<ZstdCompressCtx> ZSTD = ThreadLocal.withInitial(() -> {
-    ZstdCompressCtx c = new ZstdCompressCtx();
-    c.setLevel(1);
-    c.setStrategy(1);
-    c.setMinMatch(7);
-    c.setHashLog(10);
-    c.setChainLog(6);
-    c.setSearchLog(1);
-    c.setWindowLog(17);
-    c.setChecksum(false);
-    return c;
-  });
-  /** Planes at or below this entropy also try a zstd that searches for matches. */
-  private static final double RUNS_BITS = 2.0;
-  private static final ThreadLocal<ZstdCompressCtx> ZSTD_RUNS = ThreadLocal.withInitial(() -> {
-    ZstdCompressCtx c = new ZstdCompressCtx();
-    c.setLevel(3);
-    c.setChecksum(false);
-    return c;
-  });
   private static final ThreadLocal<ZstdDecompressCtx> UNZSTD =
       ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
@@ -98,29 +70,29 @@ public final class PlanesEncoding {
   static Schema schema(int width, Map<String, String> metadata) {
     List<Field> fields = new ArrayList<>();
     for (int p = 0; p < width; p++) {
-      fields.add(new Field("b" + p, FieldType.notNullable(new ArrowType.Int(8, false)), null));
+      fields.add(new Field("b" + p, FieldType.notNullable(ArrowType.Binary.INSTANCE), null));
     }
     return new Schema(fields, metadata);
   }
 
   /**
-   * Writes {@code raw} (little-endian values of {@code width} bytes) as a planes object;
-   * {@code compression} is the codec for planes that pay ({@link Compression#NONE} keeps all
-   * raw).
+   * Writes {@code raw} (little-endian values of {@code width} bytes) as a planes object.
+   * {@code lz} is the LZ codec that nearly constant planes also try ({@link Compression#NONE}
+   * keeps every plane raw).
    */
   static Written write(WritableByteChannel out, Map<String, String> metadata, ByteBuffer raw,
-      int width, Compression compression) throws IOException {
-    Schema schema = schema(width, metadata);
-    ArrowIpc.Writer writer = new ArrowIpc.Writer(out, schema, Compression.NONE);
+      int width, Compression lz) throws IOException {
+    ArrowIpc.Writer writer = ArrowIpc.Writer.stream(out, schema(width, metadata));
     long total = raw.remaining() / width;
     int chunk = (int) Math.min(CHUNK_VALUES, Math.max(1, total));
     byte[] src = new byte[chunk * width];
     byte[][] planes = new byte[width][chunk];
     long[] planeBytes = new long[width];
-    boolean[] compressed = new boolean[width];
+    List<Set<String>> codecs = new ArrayList<>();
     CRC32C[] crcs = new CRC32C[width];
     for (int p = 0; p < width; p++) {
       crcs[p] = new CRC32C();
+      codecs.add(new TreeSet<>());
     }
     ByteBuffer in = raw.duplicate();
     long done = 0;
@@ -128,81 +100,25 @@ public final class PlanesEncoding {
       int n = (int) Math.min(chunk, total - done);
       in.get(src, 0, n * width);
       BytePlanes.split(src, 0, n, width, planes);
-      List<ByteBuffer> buffers = new ArrayList<>(width);
-      boolean any = false;
-      ByteBuffer[] packed = new ByteBuffer[width];
+      List<byte[]> coded = new ArrayList<>(width);
       for (int p = 0; p < width; p++) {
         crcs[p].update(planes[p], 0, n);
-        double bits = compression == Compression.NONE || n == 0 ? 8
-            : BytePlanes.sampledEntropy(planes[p], n);
-        if (bits <= MAX_BITS) {
-          packed[p] = compress(planes[p], n, compression, ZSTD.get());
-          if (bits <= RUNS_BITS && compression == Compression.ZSTD) {
-            // a nearly constant plane (a delta's top byte) has runs that only a match
-            // search finds; Huffman literals alone cannot go below 1 bit per byte
-            ByteBuffer runs = compress(planes[p], n, compression, ZSTD_RUNS.get());
-            if (runs != null && (packed[p] == null
-                || runs.remaining() < packed[p].remaining())) {
-              packed[p] = runs;
-            }
-          }
-          any |= packed[p] != null;
-        }
+        byte[] c = PlaneCodec.encode(planes[p], n, lz);
+        codecs.get(p).add(PlaneCodec.of(c, 0, c.length).label());
+        planeBytes[p] += c.length;
+        coded.add(c);
       }
-      for (int p = 0; p < width; p++) {
-        ByteBuffer b;
-        if (packed[p] != null) {
-          b = packed[p];
-          compressed[p] = true;
-        } else if (any) {
-          b = ByteBuffer.allocate(8 + n).order(ByteOrder.LITTLE_ENDIAN);
-          b.putLong(RAW).put(planes[p], 0, n).flip();
-        } else {
-          b = ByteBuffer.wrap(planes[p], 0, n);
-        }
-        planeBytes[p] += b.remaining();
-        buffers.add(b);
-      }
-      writer.writeRawBatch(n, any ? codecType(compression) : ArrowIpc.NO_CODEC, buffers);
+      writer.writeBinaryBatch(coded);
       done += n;
     } while (done < total);
     writer.finish();
-    String[] codecs = new String[width];
+    String[] labels = new String[width];
     long[] crc = new long[width];
     for (int p = 0; p < width; p++) {
-      codecs[p] = compressed[p] ? compression.label() : "raw";
+      labels[p] = String.join("+", codecs.get(p));
       crc[p] = crcs[p].getValue();
     }
-    return new Written(planeBytes, codecs, crc);
-  }
-
-  /** Arrow's compressed-buffer layout of a plane, or null when compression does not pay. */
-  private static ByteBuffer compress(byte[] plane, int n, Compression compression,
-      ZstdCompressCtx zstd) throws IOException {
-    byte[] out;
-    int len;
-    if (compression == Compression.ZSTD) {
-      out = new byte[8 + (int) Zstd.compressBound(n)];
-      len = 8 + zstd.compressByteArray(out, 8, out.length - 8, plane, 0, n);
-    } else {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(n / 2 + 64);
-      bytes.write(new byte[8]);
-      try (OutputStream lz4 = new FramedLZ4CompressorOutputStream(bytes)) {
-        lz4.write(plane, 0, n);
-      }
-      out = bytes.toByteArray();
-      len = out.length;
-    }
-    if (len >= n + 8 - n / 32) {
-      return null;
-    }
-    ByteBuffer b = ByteBuffer.wrap(out, 0, len).order(ByteOrder.LITTLE_ENDIAN);
-    b.putLong(0, n);
-    return b;
-  }
-
-  private static byte codecType(Compression c) {
-    return c == Compression.ZSTD ? CompressionType.ZSTD : CompressionType.LZ4_FRAME;
+    return new Written(planeBytes, labels, crc);
   }
 
   /**
@@ -228,15 +144,18 @@ public final class PlanesEncoding {
       crcs[p] = new CRC32C();
     }
     byte[][] planes = new byte[width][];
+    // objects before coded planes had uint8 columns under Arrow's batch compression
+    boolean coded = reader.schema().getFields().get(0).getType() instanceof ArrowType.Binary;
+    long total = rawBytes / width;
     long done = 0;
     for (int i = 0; i < reader.batchCount(); i++) {
-      ArrowIpc.RawBatch b = reader.readRaw(i, k);
-      int n = Math.toIntExact(b.length());
-      if ((done + n) * width > rawBytes) {
+      ArrowIpc.RawBatch b = reader.readRaw(i, (coded ? 3 : 2) * k);
+      int n = coded ? (int) Math.min(CHUNK_VALUES, total - done) : Math.toIntExact(b.length());
+      if (n <= 0 && total > 0 || (done + n) * width > rawBytes) {
         throw new IOException("object holds more values than its catalog entry says");
       }
       for (int p = 0; p < k; p++) {
-        planes[p] = plane(b, p, n);
+        planes[p] = coded ? codedPlane(b, p, n) : plane(b, p, n);
         crcs[p].update(planes[p], 0, n);
       }
       BytePlanes.merge(planes, k, n, width, out, (int) (done * width));
@@ -260,6 +179,21 @@ public final class PlanesEncoding {
   /** Values read back and the object's schema metadata. */
   record Decoded(byte[] values, Map<String, String> metadata) { }
 
+  /** Plane {@code p} of a batch of coded planes: one binary value per column. */
+  private static byte[] codedPlane(ArrowIpc.RawBatch b, int p, int n) throws IOException {
+    if (b.length() != 1) {
+      throw new IOException("batch of coded planes has " + b.length() + " rows, expected 1");
+    }
+    int off = Math.toIntExact(b.offsets()[3 * p + 2]);
+    int len = Math.toIntExact(b.lengths()[3 * p + 2]);
+    try {
+      return PlaneCodec.decode(b.body(), off, len, n);
+    } catch (IOException e) {
+      throw new IOException("plane " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Plane {@code p} of a batch of uint8 columns under Arrow's buffer compression. */
   private static byte[] plane(ArrowIpc.RawBatch b, int p, int n) throws IOException {
     int off = Math.toIntExact(b.offsets()[2 * p + 1]);
     int len = Math.toIntExact(b.lengths()[2 * p + 1]);

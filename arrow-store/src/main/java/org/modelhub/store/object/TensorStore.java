@@ -152,12 +152,17 @@ public final class TensorStore implements AutoCloseable {
         max, rmse, decodedSha);
   }
 
+  /**
+   * What an object says about itself: enough to decode it (a delta adds its base and op).
+   * The tensor's sha256 and each plane's CRC32C live in the catalog, which every read checks
+   * against; repeating the hash here would cost about 100 bytes an object, which is a point
+   * of the stored size of a model with many small tensors.
+   */
   private static Map<String, String> meta(String encoding, Tensor tensor) {
     Map<String, String> m = new HashMap<>();
     m.put("modelhub.encoding", encoding);
     m.put("modelhub.dtype", tensor.dtype().label());
     m.put("modelhub.shape", Tensor.shapeString(tensor.shape()));
-    m.put("modelhub.sha256", tensor.sha256());
     return m;
   }
 

@@ -5,16 +5,16 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.UInt1Vector;
+import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
 
 /**
- * Reads a planes object with Arrow's own {@link ArrowFileReader} (in a JVM with
- * {@code --add-opens}), joins its byte columns back into little-endian values and prints
- * their sha256 and count: proof that the files are standard Arrow IPC.
+ * Reads a planes object with Arrow's own {@link ArrowStreamReader} (in a JVM with
+ * {@code --add-opens}), decodes each coded plane value, joins the planes back into
+ * little-endian values and prints their sha256 and count: proof that the objects are
+ * standard Arrow IPC streams that another Arrow reader takes as they are.
  */
 public final class PlanesFileCheck {
   private PlanesFileCheck() {
@@ -22,19 +22,21 @@ public final class PlanesFileCheck {
 
   public static void main(String[] args) throws Exception {
     MessageDigest md = MessageDigest.getInstance("SHA-256");
+    long total = Long.parseLong(args[1]);
     long rows = 0;
     try (RootAllocator alloc = new RootAllocator();
          FileChannel ch = FileChannel.open(Paths.get(args[0]), StandardOpenOption.READ);
-         ArrowFileReader r = new ArrowFileReader(ch, alloc, CommonsCompressionFactory.INSTANCE)) {
+         ArrowStreamReader r = new ArrowStreamReader(ch, alloc)) {
       VectorSchemaRoot root = r.getVectorSchemaRoot();
       int width = root.getFieldVectors().size();
       while (r.loadNextBatch()) {
-        int n = root.getRowCount();
+        int n = (int) Math.min(PlanesEncoding.CHUNK_VALUES, total - rows);
         byte[] out = new byte[n * width];
         for (int p = 0; p < width; p++) {
-          UInt1Vector v = (UInt1Vector) root.getVector(p);
+          byte[] coded = ((VarBinaryVector) root.getVector(p)).get(0);
+          byte[] plane = PlaneCodec.decode(coded, 0, coded.length, n);
           for (int i = 0; i < n; i++) {
-            out[i * width + width - 1 - p] = v.get(i);
+            out[i * width + width - 1 - p] = plane[i];
           }
         }
         md.update(out);

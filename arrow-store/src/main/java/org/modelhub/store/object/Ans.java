@@ -1,0 +1,388 @@
+package org.modelhub.store.object;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * Order-0 entropy coding of a byte plane with rANS (range asymmetric numeral systems, Duda
+ * 2013; the interleaved word-renormalising variant of Giesen's {@code rans_word}). It codes a
+ * weight plane within about a hundredth of a bit per byte of its order-0 entropy, where Huffman
+ * coding (zstd's literals) cannot go below one bit per byte: that floor is what the nearly
+ * constant top plane of a delta, or of a training snapshot, pays.
+ *
+ * <p>Frequencies are normalised to {@value #SCALE_BITS} bits. Four states take the symbols in
+ * turn, so that a decoder's steps do not wait on each other. States live in
+ * {@code [2^15, 2^31)} and move 16 bits at a time, at most once per symbol; below
+ * {@code 2^31} the encoder divides by a symbol's frequency exactly with a multiply and a
+ * shift (Alverson's reciprocals), so it needs no division.
+ *
+ * <p>Stream: the frequency table (a 32-byte presence bitmap, then each present symbol's
+ * frequency as a 1- or 2-byte varint), the four final states (4 bytes each, little-endian),
+ * then the 16-bit words in the order the decoder reads them. The symbol count is the
+ * caller's to know.
+ */
+final class Ans {
+  static final int SCALE_BITS = 12;
+  private static final int M = 1 << SCALE_BITS;
+  private static final long L = 1L << 15;
+  private static final int STATES = 4;
+  private static final VarHandle WORD =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private Ans() {
+  }
+
+  /** A plane's symbol counts, normalised to sum {@code 2^SCALE_BITS}. */
+  static final class Table {
+    final int[] freq = new int[256];
+    final int[] start = new int[256];
+    final int present;
+
+    private Table(int[] freq) {
+      int at = 0;
+      int n = 0;
+      for (int s = 0; s < 256; s++) {
+        this.freq[s] = freq[s];
+        this.start[s] = at;
+        at += freq[s];
+        n += freq[s] > 0 ? 1 : 0;
+      }
+      this.present = n;
+    }
+
+    /**
+     * Normalises {@code counts} (of {@code total} symbols, at least two distinct) so that
+     * every present symbol keeps a frequency of at least 1 and the code is as short as the
+     * precision allows: after rounding down, each free slot goes where it saves the most
+     * bits ({@code count * log2((f + 1) / f)}), and any slot too many comes from where
+     * taking it costs the least.
+     */
+    static Table of(long[] counts, long total) {
+      int[] f = new int[256];
+      int sum = 0;
+      for (int s = 0; s < 256; s++) {
+        if (counts[s] > 0) {
+          f[s] = (int) Math.max(1, (double) counts[s] * M / total);
+          sum += f[s];
+        }
+      }
+      while (sum != M) {
+        int best = -1;
+        double bestGain = sum < M ? 0 : Double.NEGATIVE_INFINITY;
+        for (int s = 0; s < 256; s++) {
+          if (counts[s] == 0 || sum > M && f[s] == 1) {
+            continue;
+          }
+          // the bits saved by one more slot, or (negated) the bits lost by one fewer
+          double gain = sum < M ? counts[s] * Math.log((f[s] + 1.0) / f[s])
+              : -counts[s] * Math.log(f[s] / (f[s] - 1.0));
+          if (best < 0 || gain > bestGain) {
+            best = s;
+            bestGain = gain;
+          }
+        }
+        int step = sum < M ? 1 : -1;
+        f[best] += step;
+        sum += step;
+      }
+      return new Table(f);
+    }
+
+    /** Bytes of the serialised table. */
+    int bytes() {
+      int b = 32;
+      for (int s = 0; s < 256; s++) {
+        if (freq[s] > 0) {
+          b += freq[s] < 128 ? 1 : 2;
+        }
+      }
+      return b;
+    }
+
+    /** The coded size in bytes of data with {@code counts}, header included. */
+    long codedBytes(long[] counts) {
+      double bits = 0;
+      for (int s = 0; s < 256; s++) {
+        if (counts[s] > 0) {
+          bits += counts[s] * (SCALE_BITS - Math.log(freq[s]) / Math.log(2));
+        }
+      }
+      return bytes() + 4L * STATES + 2 * (long) Math.ceil(bits / 16) + 2;
+    }
+
+    private int write(byte[] out, int at) {
+      for (int s = 0; s < 256; s++) {
+        if (freq[s] > 0) {
+          out[at + (s >>> 3)] |= (byte) (1 << (s & 7));
+        }
+      }
+      int p = at + 32;
+      for (int s = 0; s < 256; s++) {
+        int f = freq[s];
+        if (f == 0) {
+          continue;
+        }
+        if (f < 128) {
+          out[p++] = (byte) f;
+        } else {
+          out[p++] = (byte) (0x80 | (f & 0x7f));
+          out[p++] = (byte) (f >>> 7);
+        }
+      }
+      return p;
+    }
+
+    private static Table read(byte[] in, int at, int[] end) throws IOException {
+      int[] f = new int[256];
+      int p = at + 32;
+      int sum = 0;
+      for (int s = 0; s < 256; s++) {
+        if ((in[at + (s >>> 3)] & (1 << (s & 7))) == 0) {
+          continue;
+        }
+        int v = in[p++] & 0xff;
+        if (v >= 0x80) {
+          v = (v & 0x7f) | ((in[p++] & 0xff) << 7);
+        }
+        if (v == 0) {
+          throw new IOException("rANS table gives symbol " + s + " frequency 0");
+        }
+        f[s] = v;
+        sum += v;
+      }
+      if (sum != M) {
+        throw new IOException("rANS table sums to " + sum + ", expected " + M);
+      }
+      end[0] = p;
+      return new Table(f);
+    }
+  }
+
+  /** Symbol counts of {@code n} bytes of {@code b}. */
+  static long[] histogram(byte[] b, int n) {
+    // four tables, so that runs of one symbol do not serialise on one counter
+    int[] h0 = new int[256];
+    int[] h1 = new int[256];
+    int[] h2 = new int[256];
+    int[] h3 = new int[256];
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+      h0[b[i] & 0xff]++;
+      h1[b[i + 1] & 0xff]++;
+      h2[b[i + 2] & 0xff]++;
+      h3[b[i + 3] & 0xff]++;
+    }
+    for (; i < n; i++) {
+      h0[b[i] & 0xff]++;
+    }
+    long[] h = new long[256];
+    for (int s = 0; s < 256; s++) {
+      h[s] = (long) h0[s] + h1[s] + h2[s] + h3[s];
+    }
+    return h;
+  }
+
+  /**
+   * Codes {@code n > 0} bytes of {@code src} (at least two distinct values, as counted in
+   * {@code table}) and returns the stream.
+   */
+  static byte[] encode(byte[] src, int n, Table table) {
+    // per symbol, packed for one load: the reciprocal of its frequency and its shift, so
+    // that encoding needs no division (rcp < 2^32, shift < 12), and its bias and
+    // complement (each < 2^13)
+    long[] div = new long[256];
+    long[] add = new long[256];
+    int[] xmax = new int[256];
+    for (int s = 0; s < 256; s++) {
+      int f = table.freq[s];
+      if (f == 0) {
+        continue;
+      }
+      xmax[s] = (int) (((L >>> SCALE_BITS) << 16) * f);
+      long rcp;
+      int shift;
+      long bias;
+      if (f == 1) {
+        rcp = 0xffffffffL;
+        shift = 0;
+        bias = table.start[s] + M - 1;
+      } else {
+        shift = 32 - Integer.numberOfLeadingZeros(f - 1);
+        rcp = ((1L << (shift + 31)) + f - 1) / f;
+        shift--;
+        bias = table.start[s];
+      }
+      div[s] = rcp << 5 | shift;
+      add[s] = bias << 16 | (M - f);
+    }
+    byte[] words = new byte[2 * n + 16];
+    int w = words.length;
+    int x0 = (int) L;
+    int x1 = (int) L;
+    int x2 = (int) L;
+    int x3 = (int) L;
+    int i = n - 1;
+    // the symbols past the last multiple of four first, each with its own state
+    for (; (i & 3) != 3; i--) {
+      int s = src[i] & 0xff;
+      int x = (i & 3) == 0 ? x0 : (i & 3) == 1 ? x1 : x2;
+      if (x >= xmax[s]) {
+        words[--w] = (byte) (x >>> 8);
+        words[--w] = (byte) x;
+        x >>>= 16;
+      }
+      x = put(x, div[s], add[s]);
+      if ((i & 3) == 0) {
+        x0 = x;
+      } else if ((i & 3) == 1) {
+        x1 = x;
+      } else {
+        x2 = x;
+      }
+    }
+    for (; i >= 3; i -= 4) {
+      int s3 = src[i] & 0xff;
+      if (x3 >= xmax[s3]) {
+        words[--w] = (byte) (x3 >>> 8);
+        words[--w] = (byte) x3;
+        x3 >>>= 16;
+      }
+      x3 = put(x3, div[s3], add[s3]);
+      int s2 = src[i - 1] & 0xff;
+      if (x2 >= xmax[s2]) {
+        words[--w] = (byte) (x2 >>> 8);
+        words[--w] = (byte) x2;
+        x2 >>>= 16;
+      }
+      x2 = put(x2, div[s2], add[s2]);
+      int s1 = src[i - 2] & 0xff;
+      if (x1 >= xmax[s1]) {
+        words[--w] = (byte) (x1 >>> 8);
+        words[--w] = (byte) x1;
+        x1 >>>= 16;
+      }
+      x1 = put(x1, div[s1], add[s1]);
+      int s0 = src[i - 3] & 0xff;
+      if (x0 >= xmax[s0]) {
+        words[--w] = (byte) (x0 >>> 8);
+        words[--w] = (byte) x0;
+        x0 >>>= 16;
+      }
+      x0 = put(x0, div[s0], add[s0]);
+    }
+    int header = table.bytes() + 4 * STATES;
+    byte[] out = new byte[header + words.length - w];
+    int p = table.write(out, 0);
+    for (int v : new int[] {x0, x1, x2, x3}) {
+      out[p++] = (byte) v;
+      out[p++] = (byte) (v >>> 8);
+      out[p++] = (byte) (v >>> 16);
+      out[p++] = (byte) (v >>> 24);
+    }
+    System.arraycopy(words, w, out, p, words.length - w);
+    return out;
+  }
+
+  /** One encoding step: {@code x / f * M + x % f + start}, without a division. */
+  private static int put(int x, long div, long add) {
+    long q = ((x * (div >>> 5)) >>> 32) >>> (div & 31);
+    return (int) (x + (add >>> 16) + q * (add & 0xffff));
+  }
+
+  /** Decodes {@code n} bytes from {@code len} bytes of {@code in} at {@code off} into {@code out}. */
+  static void decode(byte[] in, int off, int len, byte[] out, int n) throws IOException {
+    int end = off + len;
+    int[] tableEnd = new int[1];
+    Table t;
+    try {
+      t = Table.read(in, off, tableEnd);
+    } catch (ArrayIndexOutOfBoundsException e) {
+      throw new IOException("rANS stream ends inside its frequency table");
+    }
+    // one entry per slot: frequency (12 bits), slot minus the symbol's start (12), symbol (8)
+    int[] slots = new int[M];
+    for (int s = 0; s < 256; s++) {
+      int f = t.freq[s];
+      if (f == M) {
+        throw new IOException("rANS table holds a single symbol");
+      }
+      for (int k = 0; k < f; k++) {
+        slots[t.start[s] + k] = (f << 20) | (k << 8) | s;
+      }
+    }
+    int p = tableEnd[0];
+    if (p + 4 * STATES > end) {
+      throw new IOException("rANS stream ends before its states");
+    }
+    int x0 = (int) u32(in, p);
+    int x1 = (int) u32(in, p + 4);
+    int x2 = (int) u32(in, p + 8);
+    int x3 = (int) u32(in, p + 12);
+    p += 16;
+    final int mask = M - 1;
+    final int low = (int) L;
+    int i = 0;
+    try {
+      for (; i + 3 < n; i += 4) {
+        int e0 = slots[x0 & mask];
+        int e1 = slots[x1 & mask];
+        int e2 = slots[x2 & mask];
+        int e3 = slots[x3 & mask];
+        out[i] = (byte) e0;
+        out[i + 1] = (byte) e1;
+        out[i + 2] = (byte) e2;
+        out[i + 3] = (byte) e3;
+        x0 = (e0 >>> 20) * (x0 >>> SCALE_BITS) + ((e0 >>> 8) & 0xfff);
+        if (x0 < low) {
+          x0 = (x0 << 16) | (((short) WORD.get(in, p)) & 0xffff);
+          p += 2;
+        }
+        x1 = (e1 >>> 20) * (x1 >>> SCALE_BITS) + ((e1 >>> 8) & 0xfff);
+        if (x1 < low) {
+          x1 = (x1 << 16) | (((short) WORD.get(in, p)) & 0xffff);
+          p += 2;
+        }
+        x2 = (e2 >>> 20) * (x2 >>> SCALE_BITS) + ((e2 >>> 8) & 0xfff);
+        if (x2 < low) {
+          x2 = (x2 << 16) | (((short) WORD.get(in, p)) & 0xffff);
+          p += 2;
+        }
+        x3 = (e3 >>> 20) * (x3 >>> SCALE_BITS) + ((e3 >>> 8) & 0xfff);
+        if (x3 < low) {
+          x3 = (x3 << 16) | (((short) WORD.get(in, p)) & 0xffff);
+          p += 2;
+        }
+      }
+      for (; i < n; i++) {
+        int x = (i & 3) == 0 ? x0 : (i & 3) == 1 ? x1 : x2;
+        int e = slots[x & mask];
+        out[i] = (byte) e;
+        x = (e >>> 20) * (x >>> SCALE_BITS) + ((e >>> 8) & 0xfff);
+        if (x < low) {
+          x = (x << 16) | (((short) WORD.get(in, p)) & 0xffff);
+          p += 2;
+        }
+        if ((i & 3) == 0) {
+          x0 = x;
+        } else if ((i & 3) == 1) {
+          x1 = x;
+        } else {
+          x2 = x;
+        }
+      }
+    } catch (IndexOutOfBoundsException e) {
+      throw new IOException("rANS stream is truncated at symbol " + i + " of " + n);
+    }
+    // the encoder started every state at L: a stream that decodes to other states is corrupt
+    if (p != end || x0 != low || x1 != low || x2 != low || x3 != low) {
+      throw new IOException("rANS stream does not end where its symbols do (corrupt)");
+    }
+  }
+
+  private static long u32(byte[] b, int p) {
+    return (b[p] & 0xffL) | (b[p + 1] & 0xffL) << 8 | (b[p + 2] & 0xffL) << 16
+        | (b[p + 3] & 0xffL) << 24;
+  }
+}

@@ -1,0 +1,181 @@
+package org.modelhub.store.object;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream;
+import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorOutputStream;
+
+/**
+ * How one byte plane of one record batch is coded, chosen per plane by what pays. A coded
+ * plane is a tag byte, the plane's length (4 bytes, little-endian), then the payload:
+ * <ul>
+ *   <li>{@code raw}: the bytes as they are (a low mantissa plane, which no coder shrinks);
+ *   <li>{@code const}: one byte repeated (a delta's top plane when nothing moved);
+ *   <li>{@code ans}: order-0 rANS ({@link Ans}), within about a hundredth of a bit per byte
+ *       of the plane's order-0 entropy;
+ *   <li>{@code zstd} or {@code lz4}: a frame of the repository's LZ codec, tried only on
+ *       nearly constant planes, whose long runs an order-0 coder cannot see.
+ * </ul>
+ */
+enum PlaneCodec {
+  // the ordinal is the tag stored in objects: append, never reorder
+  RAW, CONST, ANS, ZSTD, LZ4;
+
+  static final int HEADER = 5;
+  /** Above this sampled entropy (bits per byte) a plane is kept raw without a histogram. */
+  private static final double RAW_BITS = 7.97;
+  /** Coding must save this fraction of a plane to be worth its time on every read. */
+  private static final int MIN_SAVING_SHIFT = 7;
+  /** At or below this entropy a plane also tries the LZ codec for runs. */
+  private static final double RUNS_BITS = 1.5;
+
+  private static final ThreadLocal<ZstdCompressCtx> ZSTD_CTX = ThreadLocal.withInitial(() -> {
+    ZstdCompressCtx c = new ZstdCompressCtx();
+    c.setLevel(3);
+    c.setChecksum(false);
+    return c;
+  });
+  private static final ThreadLocal<ZstdDecompressCtx> UNZSTD =
+      ThreadLocal.withInitial(ZstdDecompressCtx::new);
+
+  String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * Codes {@code n} bytes of {@code plane}: raw when {@code lz} is {@link Compression#NONE},
+   * else by what pays, trying {@code lz} on nearly constant planes.
+   */
+  static byte[] encode(byte[] plane, int n, Compression lz) throws IOException {
+    if (lz == Compression.NONE || n < 64 || BytePlanes.sampledEntropy(plane, n) > RAW_BITS) {
+      return raw(plane, n);
+    }
+    long[] counts = Ans.histogram(plane, n);
+    int distinct = 0;
+    for (long c : counts) {
+      distinct += c > 0 ? 1 : 0;
+    }
+    if (distinct == 1) {
+      byte[] out = header(CONST, n, 1);
+      out[HEADER] = plane[0];
+      return out;
+    }
+    Ans.Table table = Ans.Table.of(counts, n);
+    byte[] best = null;
+    if (table.codedBytes(counts) < n - (n >> MIN_SAVING_SHIFT)) {
+      byte[] coded = Ans.encode(plane, n, table);
+      best = header(ANS, n, coded.length);
+      System.arraycopy(coded, 0, best, HEADER, coded.length);
+    }
+    if (BytePlanes.entropy(counts, n) <= RUNS_BITS) {
+      byte[] runs = lz(plane, n, lz);
+      if (best == null || runs.length < best.length) {
+        best = runs;
+      }
+    }
+    return best != null && best.length < n + HEADER - (n >> MIN_SAVING_SHIFT) ? best
+        : raw(plane, n);
+  }
+
+  /** The codec of a coded plane. */
+  static PlaneCodec of(byte[] value, int off, int len) throws IOException {
+    if (len < HEADER) {
+      throw new IOException("coded plane of " + len + " bytes is shorter than its header");
+    }
+    int tag = value[off] & 0xff;
+    if (tag >= values().length) {
+      throw new IOException("unknown plane codec tag " + tag);
+    }
+    return values()[tag];
+  }
+
+  /** Decodes a coded plane of {@code n} bytes ({@link #of} checked its header). */
+  static byte[] decode(byte[] value, int off, int len, int n) throws IOException {
+    PlaneCodec codec = of(value, off, len);
+    int declared = (value[off + 1] & 0xff) | (value[off + 2] & 0xff) << 8
+        | (value[off + 3] & 0xff) << 16 | (value[off + 4] & 0xff) << 24;
+    if (declared != n) {
+      throw new IOException("plane declares " + declared + " bytes, expected " + n);
+    }
+    int at = off + HEADER;
+    int size = len - HEADER;
+    switch (codec) {
+      case RAW:
+        if (size != n) {
+          throw new IOException("raw plane holds " + size + " bytes for " + n + " values");
+        }
+        return Arrays.copyOfRange(value, at, at + n);
+      case CONST:
+        if (size != 1) {
+          throw new IOException("constant plane holds " + size + " bytes, expected 1");
+        }
+        byte[] c = new byte[n];
+        Arrays.fill(c, value[at]);
+        return c;
+      case ANS:
+        byte[] a = new byte[n];
+        Ans.decode(value, at, size, a, n);
+        return a;
+      case ZSTD:
+        byte[] z = new byte[n];
+        int got;
+        try {
+          got = UNZSTD.get().decompressByteArray(z, 0, n, value, at, size);
+        } catch (RuntimeException e) {
+          throw new IOException("zstd plane does not decompress: " + e.getMessage(), e);
+        }
+        if (got != n) {
+          throw new IOException("zstd plane decompresses to " + got + " bytes, expected " + n);
+        }
+        return z;
+      default:
+        byte[] l = new byte[n];
+        try (InputStream in = new FramedLZ4CompressorInputStream(
+            new ByteArrayInputStream(value, at, size))) {
+          if (in.readNBytes(l, 0, n) != n) {
+            throw new IOException("lz4 plane decompresses to fewer than " + n + " bytes");
+          }
+        }
+        return l;
+    }
+  }
+
+  private static byte[] raw(byte[] plane, int n) {
+    byte[] out = header(RAW, n, n);
+    System.arraycopy(plane, 0, out, HEADER, n);
+    return out;
+  }
+
+  private static byte[] lz(byte[] plane, int n, Compression lz) throws IOException {
+    if (lz == Compression.ZSTD) {
+      byte[] out = new byte[HEADER + (int) Zstd.compressBound(n)];
+      int len = ZSTD_CTX.get().compressByteArray(out, HEADER, out.length - HEADER, plane, 0, n);
+      byte[] h = header(ZSTD, n, 0);
+      System.arraycopy(h, 0, out, 0, HEADER);
+      return Arrays.copyOf(out, HEADER + len);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(n / 2 + 64);
+    bytes.write(header(LZ4, n, 0));
+    try (OutputStream out = new FramedLZ4CompressorOutputStream(bytes)) {
+      out.write(plane, 0, n);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static byte[] header(PlaneCodec codec, int n, int payload) {
+    byte[] out = new byte[HEADER + payload];
+    out[0] = (byte) codec.ordinal();
+    out[1] = (byte) n;
+    out[2] = (byte) (n >>> 8);
+    out[3] = (byte) (n >>> 16);
+    out[4] = (byte) (n >>> 24);
+    return out;
+  }
+}

@@ -1,0 +1,110 @@
+package org.modelhub.store.object;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.IntUnaryOperator;
+import org.junit.jupiter.api.Test;
+
+class AnsTest {
+  private static byte[] plane(int n, long seed, IntUnaryOperator symbol) {
+    Random r = new Random(seed);
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) symbol.applyAsInt(r.nextInt(1 << 20));
+    }
+    return b;
+  }
+
+  /** Codes and decodes a plane (a single-symbol plane is {@link PlaneCodec#CONST}'s). */
+  private static byte[] roundTrip(byte[] src) throws IOException {
+    long[] counts = Ans.histogram(src, src.length);
+    if (Arrays.stream(counts).filter(c -> c > 0).count() < 2) {
+      return src;
+    }
+    Ans.Table table = Ans.Table.of(counts, src.length);
+    byte[] coded = Ans.encode(src, src.length, table);
+    // the estimate is the ideal code length; the states' finite precision adds a little
+    assertEquals(table.codedBytes(counts), coded.length, 16 + coded.length / 1000.0,
+        "the size estimate");
+    byte[] back = new byte[src.length];
+    Ans.decode(coded, 0, coded.length, back, src.length);
+    assertArrayEquals(src, back);
+    return coded;
+  }
+
+  /** Uniform, skewed, two-symbol and nearly constant planes, of lengths around the states. */
+  @Test void roundTripsEveryShapeOfPlane() throws IOException {
+    for (int n : new int[] {2, 3, 4, 5, 7, 8, 9, 1000, 65_537}) {
+      roundTrip(plane(n, n, x -> x));
+      roundTrip(plane(n, n + 1, x -> x % 2));
+      roundTrip(plane(n, n + 2, x -> x < 1000 ? x : 7));
+      roundTrip(plane(n, n + 3, x -> (int) Math.abs(Math.log(x + 1.0) * 9)));
+      byte[] two = new byte[n];
+      two[n - 1] = 1;
+      roundTrip(two);
+    }
+  }
+
+  /**
+   * Within two hundredths of a bit per byte of the order-0 entropy (what 12-bit frequencies
+   * allow a plane with many rare symbols), and below one bit.
+   */
+  @Test void codesAtTheEntropy() throws IOException {
+    int n = 1 << 20;
+    for (IntUnaryOperator f : new IntUnaryOperator[] {
+        x -> x, x -> x % 3 == 0 ? x % 5 : 0, x -> x < 5000 ? 1 : 0,
+        x -> (int) Math.abs(Math.log(x + 1.0) * 9)}) {
+      byte[] src = plane(n, 42, f);
+      long[] counts = Ans.histogram(src, n);
+      double entropy = BytePlanes.entropy(counts, n);
+      double bits = 8.0 * roundTrip(src).length / n;
+      assertTrue(bits < entropy + 0.02, bits + " bits per byte against an entropy of "
+          + entropy);
+    }
+  }
+
+  /** Rare symbols keep a frequency of at least one; the table sums to 2^12. */
+  @Test void normalisesRareSymbols() {
+    long[] counts = new long[256];
+    counts[0] = 10_000_000;
+    for (int s = 1; s < 256; s++) {
+      counts[s] = 1;
+    }
+    Ans.Table t = Ans.Table.of(counts, 10_000_255);
+    assertEquals(1 << Ans.SCALE_BITS, Arrays.stream(t.freq).sum());
+    assertTrue(Arrays.stream(t.freq).allMatch(f -> f >= 1));
+  }
+
+  /** A cut or damaged stream is an IOException, never an index error or silent garbage. */
+  @Test void rejectsDamagedStreams() throws IOException {
+    byte[] src = plane(100_000, 7, x -> (int) Math.abs(Math.log(x + 1.0) * 9));
+    byte[] coded = roundTrip(src);
+    byte[] out = new byte[src.length];
+    for (int cut : new int[] {0, 10, 40, coded.length / 2, coded.length - 1}) {
+      assertThrows(IOException.class,
+          () -> Ans.decode(Arrays.copyOf(coded, cut), 0, cut, out, src.length), "cut " + cut);
+    }
+    int detected = 0;
+    for (int at = 60; at < coded.length; at += coded.length / 50) {
+      byte[] bad = coded.clone();
+      bad[at] ^= 0x5a;
+      try {
+        Ans.decode(bad, 0, bad.length, out, src.length);
+      } catch (IOException e) {
+        detected++;
+      }
+    }
+    // the end-state check catches nearly all damage; the tensor's sha256 catches the rest
+    assertTrue(detected >= 40, detected + " of 50 damaged streams detected");
+    byte[] badTable = coded.clone();
+    badTable[32] ^= 1;
+    assertThrows(IOException.class, () -> Ans.decode(badTable, 0, badTable.length, out,
+        src.length));
+  }
+}
