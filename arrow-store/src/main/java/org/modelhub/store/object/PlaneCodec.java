@@ -124,27 +124,37 @@ enum PlaneCodec {
         Ans.decode(value, at, size, a, n);
         return a;
       case ZSTD:
-        byte[] z = new byte[n];
-        int got;
-        try {
-          got = UNZSTD.get().decompressByteArray(z, 0, n, value, at, size);
-        } catch (RuntimeException e) {
-          throw new IOException("zstd plane does not decompress: " + e.getMessage(), e);
-        }
-        if (got != n) {
-          throw new IOException("zstd plane decompresses to " + got + " bytes, expected " + n);
-        }
-        return z;
+        return unzstd(value, at, size, n);
       default:
-        byte[] l = new byte[n];
-        try (InputStream in = new FramedLZ4CompressorInputStream(
-            new ByteArrayInputStream(value, at, size))) {
-          if (in.readNBytes(l, 0, n) != n) {
-            throw new IOException("lz4 plane decompresses to fewer than " + n + " bytes");
-          }
-        }
-        return l;
+        return unlz4(value, at, size, n);
     }
+  }
+
+  /** {@code n} bytes from a zstd frame of {@code len} bytes at {@code off}. */
+  static byte[] unzstd(byte[] in, int off, int len, int n) throws IOException {
+    byte[] out = new byte[n];
+    int got;
+    try {
+      got = UNZSTD.get().decompressByteArray(out, 0, n, in, off, len);
+    } catch (RuntimeException e) {
+      throw new IOException("zstd frame does not decompress: " + e.getMessage(), e);
+    }
+    if (got != n) {
+      throw new IOException("zstd frame decompresses to " + got + " bytes, expected " + n);
+    }
+    return out;
+  }
+
+  /** {@code n} bytes from an LZ4 frame of {@code len} bytes at {@code off}. */
+  static byte[] unlz4(byte[] in, int off, int len, int n) throws IOException {
+    byte[] out = new byte[n];
+    try (InputStream lz4 = new FramedLZ4CompressorInputStream(
+        new ByteArrayInputStream(in, off, len))) {
+      if (lz4.readNBytes(out, 0, n) != n) {
+        throw new IOException("lz4 frame decompresses to fewer than " + n + " bytes");
+      }
+    }
+    return out;
   }
 
   private static byte[] raw(byte[] plane, int n) {

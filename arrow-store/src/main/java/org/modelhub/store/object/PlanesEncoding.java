@@ -1,9 +1,6 @@
 package org.modelhub.store.object;
 
-import com.github.luben.zstd.ZstdDecompressCtx;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
@@ -21,7 +18,6 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream;
 
 /**
  * Bytewise segmentation (PAS): values of width w as w byte-plane columns {@code b0..b(w-1)},
@@ -44,8 +40,6 @@ public final class PlanesEncoding {
   /** Values per record batch: batches bound memory and are the unit of parallel work. */
   public static final int CHUNK_VALUES = 1 << 20;
   private static final long RAW = -1L;
-  private static final ThreadLocal<ZstdDecompressCtx> UNZSTD =
-      ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
   private PlanesEncoding() {
   }
@@ -219,26 +213,12 @@ public final class PlanesEncoding {
       throw new IOException("plane " + p + " declares " + declared + " bytes for " + n
           + " values");
     }
-    byte[] plane = new byte[n];
-    if (b.codec() == CompressionType.ZSTD) {
-      int got;
-      try {
-        got = UNZSTD.get().decompressByteArray(plane, 0, n, body, off + 8, len - 8);
-      } catch (RuntimeException e) {
-        throw new IOException("plane " + p + " does not decompress: " + e.getMessage(), e);
-      }
-      if (got != n) {
-        throw new IOException("plane " + p + " decompresses to " + got + " bytes, expected " + n);
-      }
-    } else {
-      try (InputStream lz4 = new FramedLZ4CompressorInputStream(
-          new ByteArrayInputStream(body, off + 8, len - 8))) {
-        if (lz4.readNBytes(plane, 0, n) != n) {
-          throw new IOException("plane " + p + " decompresses to fewer than " + n + " bytes");
-        }
-      }
+    try {
+      return b.codec() == CompressionType.ZSTD ? PlaneCodec.unzstd(body, off + 8, len - 8, n)
+          : PlaneCodec.unlz4(body, off + 8, len - 8, n);
+    } catch (IOException e) {
+      throw new IOException("plane " + p + ": " + e.getMessage(), e);
     }
-    return plane;
   }
 
   /** Parses {@link Written#crcs()} or {@link Written#bytes()}. */
