@@ -26,7 +26,7 @@ class ArchiverTest {
   @TempDir Path dir;
 
   /** Six training snapshots committed materialised (pas.max_chain 0). */
-  private static List<VersionInfo> snapshots(Repository repo) {
+  static List<VersionInfo> snapshots(Repository repo) {
     repo.catalog().putSetting("pas.max_chain", "0");
     ModelContent c = TestModels.lenetContent(1);
     List<VersionInfo> vs = new ArrayList<>();
@@ -37,7 +37,7 @@ class ArchiverTest {
     return vs;
   }
 
-  private static void assertExact(Repository repo, List<VersionInfo> vs) {
+  static void assertExact(Repository repo, List<VersionInfo> vs) {
     for (VersionInfo v : vs) {
       for (TensorEntry e : repo.catalog().tensors(v.id())) {
         Tensor t = repo.tensor(v, e);
