@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.JoinRelType;
@@ -28,7 +29,8 @@ import org.modelhub.calcite.ResultTable;
 /**
  * Translates a DQL statement into a Calcite plan with a {@link RelBuilder}, over the MODELHUB
  * tables and functions: versions are a scan of VERSIONS; conditions on layers become
- * correlated EXISTS sub-queries over LAYERS and EDGES (which Calcite pushes into H2);
+ * sub-queries over LAYERS and EDGES (an IN that H2 runs as one join when the statement also
+ * restricts the versions' own columns, else a correlated EXISTS);
  * captures become a join with the matching layers; slice and construct are lateral calls of
  * the SLICE and CONSTRUCT functions for each selected version. No SQL text is ever built:
  * names and literals stay literals of the plan.
@@ -152,7 +154,7 @@ public final class DqlToRel {
   }
 
   /** Calls table function {@code fn} for each row on the stack; keeps the function's columns. */
-  private void lateral(SqlOperator fn, java.util.function.Function<RexCorrelVariable,
+  private void lateral(SqlOperator fn, Function<RexCorrelVariable,
       List<RexNode>> operands) {
     Holder<RexCorrelVariable> c = Holder.empty();
     b.variable(c::set);
@@ -314,38 +316,61 @@ public final class DqlToRel {
     return layers(e.selector(), e.hop(), null, s);
   }
 
-  /** EXISTS a layer matching the selector (or a neighbour of one) of the template. */
+  /**
+   * Some layer matching the selector (or one hop from one) has the template. A hop reads
+   * EDGES, whose SRC and DST always name layers of the version (the catalog refuses a network
+   * with an unknown input), so only the layer the template tests is joined. With conditions
+   * on the version's own columns, the sub-query is an uncorrelated IN restricted to the
+   * versions they keep: H2 runs it as one join from those versions, and Calcite checks the
+   * exact attributes of the few rows it returns. Without them, or when a capture must equal
+   * the version row's binding, it is a correlated EXISTS, which Calcite decorrelates into
+   * hash joins over whole tables.
+   */
   private RexNode layers(Ast.Selector sel, Ast.Hop hop, Ast.Template template, Scope s) {
-    return b.exists(rb -> {
-      rb.scan("LAYERS").as("l");
-      if (!s.versionConjuncts().isEmpty()) {
-        RexNode kept = rb.in(rb.field("l", "VERSION_ID"), r2 -> {
-          r2.scan("VERSIONS");
-          List<RexNode> restrict = new ArrayList<>();
-          s.versionConjuncts().forEach(c -> restrict.add(condition(c, s)));
-          return r2.filter(restrict).project(r2.field("ID")).build();
-        });
-        rb.filter(kept);
-      }
-      if (hop != Ast.Hop.SELF) {
-        boolean next = hop == Ast.Hop.NEXT;
-        rb.scan("EDGES").as("e");
-        rb.join(JoinRelType.INNER, rb.and(
-            rb.equals(rb.field(2, "l", "VERSION_ID"), rb.field(2, "e", "VERSION_ID")),
-            rb.equals(rb.field(2, "l", "NAME"), rb.field(2, "e", next ? "SRC" : "DST"))));
+    boolean restricted = !s.versionConjuncts().isEmpty();
+    boolean correlated = !restricted || sel.pattern().captures().stream().anyMatch(s::binds);
+    String from = hop == Ast.Hop.SELF ? "l" : "e";
+    Function<RelBuilder, RelNode> sub = rb -> {
+      kept(hop == Ast.Hop.SELF ? "LAYERS" : "EDGES", from, s);
+      RexNode name = rb.field(from, hop == Ast.Hop.SELF ? "NAME"
+          : hop == Ast.Hop.NEXT ? "SRC" : "DST");
+      if (hop != Ast.Hop.SELF && template != null) {
         rb.scan("LAYERS").as("n");
         rb.join(JoinRelType.INNER, rb.and(
             rb.equals(rb.field(2, "e", "VERSION_ID"), rb.field(2, "n", "VERSION_ID")),
-            rb.equals(rb.field(2, "e", next ? "DST" : "SRC"), rb.field(2, "n", "NAME"))));
+            rb.equals(rb.field(2, "e", hop == Ast.Hop.NEXT ? "DST" : "SRC"),
+                rb.field(2, "n", "NAME"))));
       }
       List<RexNode> conds = new ArrayList<>();
-      conds.add(rb.equals(rb.field("l", "VERSION_ID"), rb.field(s.row(), "ID")));
-      conds.add(names(rb.field("l", "NAME"), sel.pattern(), s));
-      if (template != null) {
-        conds.addAll(template(template, hop == Ast.Hop.SELF ? "l" : "n"));
+      if (correlated) {
+        conds.add(rb.equals(rb.field(from, "VERSION_ID"), rb.field(s.row(), "ID")));
       }
-      return rb.filter(conds).build();
-    });
+      conds.add(names(name, sel.pattern(), s));
+      if (template != null) {
+        conds.addAll(template(template, hop == Ast.Hop.SELF ? "l" : "n", restricted));
+      }
+      rb.filter(conds);
+      return correlated ? rb.build() : rb.project(rb.field(from, "VERSION_ID")).build();
+    };
+    return correlated ? b.exists(sub) : b.in(b.field("ID"), sub);
+  }
+
+  /**
+   * Pushes a scan of {@code table} (LAYERS or EDGES) as {@code alias}, joined with the
+   * versions that meet the statement's own-column conditions when it has any (exact: ID is
+   * the key of VERSIONS).
+   */
+  private void kept(String table, String alias, Scope s) {
+    if (s.versionConjuncts().isEmpty()) {
+      b.scan(table).as(alias);
+      return;
+    }
+    List<RexNode> restrict = new ArrayList<>();
+    b.scan("VERSIONS");
+    s.versionConjuncts().forEach(c -> restrict.add(condition(c, s)));
+    b.filter(restrict).project(b.field("ID")).as("k");
+    b.scan(table).as(alias);
+    b.join(JoinRelType.INNER, b.equals(b.field(2, "k", "ID"), b.field(2, alias, "VERSION_ID")));
   }
 
   /**
@@ -378,9 +403,15 @@ public final class DqlToRel {
   }
 
   /** The layer (alias) is of the template's type and has the arguments' attributes. */
-  private List<RexNode> template(Ast.Template t, String alias) {
+  private List<RexNode> template(Ast.Template t, String alias, boolean restricted) {
     List<RexNode> conds = new ArrayList<>();
-    conds.add(b.equals(b.field(alias, "TYPE"), b.literal(t.type())));
+    RexNode type = b.field(alias, "TYPE");
+    // types are stored upper-case (LayerTypes.normalize), so UPPER changes no result; it
+    // keeps H2 from starting a restricted join at the TYPE index, whose statistics (a dozen
+    // types in all LAYERS rows count as 1% distinct) promise a hundred rows per type where
+    // there are tens of thousands
+    conds.add(b.equals(restricted ? b.call(SqlStdOperatorTable.UPPER, type) : type,
+        b.literal(t.type())));
     RexNode attrs = b.field(alias, "ATTRS");
     RexNode upper = b.call(SqlStdOperatorTable.UPPER, attrs);
     for (Map.Entry<String, Ast.Literal> e : Templates.attributes(t, 0).entrySet()) {
