@@ -248,6 +248,12 @@ public final class Repository implements AutoCloseable {
       return catalog.version(r, model.get().latestVersion()).orElseThrow();
     }
     if (HEX.matcher(r).matches()) {
+      // a whole content id (SQL functions get them from VERSIONS.ID): one lookup by key
+      Optional<VersionInfo> exact = r.length() == 64
+          ? catalog.version(r.toLowerCase(Locale.ROOT)) : Optional.empty();
+      if (exact.isPresent()) {
+        return exact.get();
+      }
       List<VersionInfo> found = catalog.versionsByIdPrefix(r);
       if (found.size() == 1) {
         return found.get(0);

@@ -19,7 +19,7 @@ import org.modelhub.store.pas.StorageGraph;
 
 /**
  * A catalog of version 3 (saved queries, no PAS columns or storage plans) is brought up to
- * version 4 when opened: its objects read as they are, and archive works on it.
+ * the current version (5) when opened: its objects read as they are, and archive works on it.
  */
 class CatalogUpgradeTest {
   @TempDir Path dir;
@@ -58,7 +58,7 @@ class CatalogUpgradeTest {
       s.execute("UPDATE SETTINGS SET VAL = '3' WHERE NAME = 'catalog.version'");
     }
     try (Repository repo = Repository.open(repoDir)) {
-      assertEquals("4", repo.catalog().setting("catalog.version").orElseThrow());
+      assertEquals("5", repo.catalog().setting("catalog.version").orElseThrow());
       List<VersionInfo> vs = repo.catalog().allVersions();
       for (VersionInfo v : vs) {
         for (TensorEntry e : repo.catalog().tensors(v.id())) {

@@ -20,7 +20,10 @@ import org.apache.calcite.schema.Table;
 import org.apache.calcite.schema.Wrapper;
 import org.apache.calcite.schema.impl.AbstractSchema;
 import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.SqlDialectFactory;
 import org.apache.calcite.sql.SqlDialectFactoryImpl;
+import org.apache.calcite.sql.SqlDialects;
+import org.apache.calcite.sql.dialect.H2SqlDialect;
 import org.apache.commons.dbcp2.BasicDataSource;
 import org.modelhub.store.ModelHubException;
 import org.modelhub.store.Repository;
@@ -39,6 +42,13 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
   public static final List<String> CATALOG_TABLES = List.of("MODELS", "VERSIONS", "LINEAGE",
       "LAYERS", "EDGES", "TENSORS", "METRICS", "HYPERPARAMS", "FILES", "QUERIES",
       "QUERY_VERSIONS", "STORAGE_PLANS", "STORAGE_PLAN_VERSIONS");
+
+  /** Calcite's dialect of the catalog's database; H2's is {@link CatalogDialect}. */
+  private static final SqlDialectFactory DIALECTS = metaData -> {
+    SqlDialect d = SqlDialectFactoryImpl.INSTANCE.create(metaData);
+    return d instanceof H2SqlDialect ? new CatalogDialect(SqlDialects.createContext(metaData))
+        : d;
+  };
 
   private final Repository repo;
   private final BasicDataSource dataSource;
@@ -74,18 +84,21 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
     dataSource.setMaxOpenPreparedStatements(256);
     dataSource.setRollbackOnReturn(false);
     dataSource.setCacheState(true);
-    SqlDialect dialect = JdbcSchema.createDialect(SqlDialectFactoryImpl.INSTANCE, dataSource);
+    SqlDialect dialect = JdbcSchema.createDialect(DIALECTS, dataSource);
     // generated code finds the data source through this schema's unwrap(JdbcSchema.class)
     Expression expression = Schemas.subSchemaExpression(parent, NAME, ModelHubSchema.class);
-    this.jdbc = new JdbcSchema(dataSource, dialect,
-        new CatalogConvention(dialect, expression, NAME), null, NAME);
+    CatalogConvention convention = new CatalogConvention(dialect, expression, NAME);
+    this.jdbc = new JdbcSchema(dataSource, dialect, convention, null, NAME);
+    // the PUBLIC tables behind the views, in the same convention so that a query joins them
+    // inside H2; a catalog that does not let the reader see them leaves the views in use
+    JdbcSchema sources = new JdbcSchema(dataSource, dialect, convention, null, "PUBLIC");
     for (String t : CATALOG_TABLES) {
       JdbcTable table = (JdbcTable) jdbc.tables().get(t);
       if (table == null) {
         throw new ModelHubException("the catalog has no view MODELHUB." + t
             + " (repository written by an older dlv?)");
       }
-      tables.put(t, new CatalogTable(table, t));
+      tables.put(t, new CatalogTable(table, (JdbcTable) sources.tables().get(t), t));
     }
     tables.put(WeightsTable.NAME, new WeightsTable(repo));
     this.functions = com.google.common.collect.ImmutableMultimap.<String, Function>builder()

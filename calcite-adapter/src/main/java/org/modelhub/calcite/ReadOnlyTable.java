@@ -14,11 +14,15 @@ import org.apache.calcite.prepare.Prepare;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.TableModify;
 import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.schema.ColumnStrategy;
 import org.apache.calcite.schema.ModifiableTable;
 import org.apache.calcite.schema.SchemaPlus;
 import org.apache.calcite.schema.Schemas;
 import org.apache.calcite.schema.TranslatableTable;
 import org.apache.calcite.schema.impl.AbstractTable;
+import org.apache.calcite.sql2rel.InitializerExpressionFactory;
+import org.apache.calcite.sql2rel.NullInitializerExpressionFactory;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A virtual table of the repository. It claims to be modifiable only so that an INSERT,
@@ -47,6 +51,24 @@ abstract class ReadOnlyTable extends AbstractTable implements TranslatableTable,
       List<RexNode> sourceExpressionList, boolean flattened) {
     throw ReadOnlyTables.reject(name);
   }
+
+  /**
+   * Claims a default for every column, so that an INSERT that leaves out a NOT NULL column
+   * also gets as far as {@link #toModificationRel} and its refusal.
+   */
+  @Override public <C> @Nullable C unwrap(Class<C> aClass) {
+    if (aClass == InitializerExpressionFactory.class) {
+      return aClass.cast(EVERY_COLUMN_HAS_A_DEFAULT);
+    }
+    return super.unwrap(aClass);
+  }
+
+  private static final InitializerExpressionFactory EVERY_COLUMN_HAS_A_DEFAULT =
+      new NullInitializerExpressionFactory() {
+        @Override public ColumnStrategy generationStrategy(RelOptTable table, int column) {
+          return ColumnStrategy.DEFAULT;
+        }
+      };
 
   @Override public final Type getElementType() {
     return Object[].class;

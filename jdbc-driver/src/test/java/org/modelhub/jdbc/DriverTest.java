@@ -92,6 +92,42 @@ class DriverTest {
         .explainContains("JdbcJoin");
   }
 
+  /**
+   * H2 runs a view or a derived table as a query of its own: the SQL sent to H2 reads the
+   * PUBLIC tables behind the MODELHUB views, and joins them as tables, not sub-queries.
+   */
+  @Test void catalogQueriesReachH2AsQueriesOnTables() {
+    ModelHubAssert.that(url)
+        .query("select v.model, count(*) as n from layers l join versions v"
+            + " on l.version_id = v.id where l.type = 'POOL' and v.version = 1"
+            + " group by v.model order by v.model")
+        .returns("MODEL=lenet; N=2", "MODEL=lenet-copy; N=2")
+        .sendsToH2(List.of("FROM \"PUBLIC\".\"LAYERS\" AS",
+            "INNER JOIN \"PUBLIC\".\"VERSIONS\" AS", "\"TYPE\" = 'POOL'", "\"VERSION\" = 1"),
+            List.of("(SELECT", "MODELHUB"));
+    // SEQ is the table's ORDINAL; the label stays SEQ
+    ModelHubAssert.that(url)
+        .query("select l.name, l.seq from layers l join versions v on l.version_id = v.id"
+            + " where v.model = 'lenet' and v.version = 1 and l.seq < 2 order by l.seq")
+        .returns("NAME=data; SEQ=0", "NAME=conv1; SEQ=1")
+        .sendsToH2(List.of("\"ORDINAL\" AS \"SEQ\"", "\"ORDINAL\" < 2"),
+            List.of("(SELECT"));
+    ModelHubAssert.that(url)
+        .query("select * from layers where version_id = '" + v1.id() + "' and seq = 1")
+        .returns("VERSION_ID=" + v1.id() + "; NAME=conv1; TYPE=CONV; SEQ=1; ATTRS="
+            + ModelHubAssert.that(url).query("select attrs from layers where version_id = '"
+                + v1.id() + "' and name = 'conv1'").rows().get(0).substring(6)
+            + "; NUM_PARAMS=520");
+    // the inner side of an outer join keeps its sub-query: its condition belongs to the join
+    ModelHubAssert.that(url)
+        .query("select v.model, v.version, l.name from versions v left join"
+            + " (select * from layers where type = 'SOFTMAX') l on l.version_id = v.id"
+            + " order by v.model, v.version")
+        .returns("MODEL=lenet; VERSION=1; NAME=prob", "MODEL=lenet; VERSION=2; NAME=prob",
+            "MODEL=lenet-copy; VERSION=1; NAME=prob")
+        .sendsToH2(List.of("LEFT JOIN (SELECT"), List.of());
+  }
+
   @Test void weightsStreamOneTensorWithPushdown() throws SQLException {
     String sql = "select count(*) as n, sum(weight) as s from weights where version_id = '"
         + v1.id() + "' and tensor = 'ip2/W'";

@@ -1,6 +1,7 @@
 package org.modelhub.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import org.apache.calcite.runtime.Hook;
 
 /**
  * Fluent checks of queries through the real driver, in the manner of Calcite's
@@ -83,6 +86,30 @@ final class ModelHubAssert {
           .replace("PLAN=", "");
       assertTrue(plan.contains(expected), "plan of " + sql + " lacks\n" + expected
           + "\nin\n" + plan);
+      return this;
+    }
+
+    /**
+     * The SQL the statement sends to H2 (one statement) contains each of {@code expected}
+     * and none of {@code absent}.
+     */
+    Query sendsToH2(List<String> expected, List<String> absent) {
+      List<String> sent = new ArrayList<>();
+      try (Hook.Closeable hook = Hook.QUERY_PLAN.addThread(
+              (Consumer<Object>) q -> sent.add(String.valueOf(q)));
+           Connection c = DriverManager.getConnection(url);
+           Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery(sql)) {
+        render(rs);
+      } catch (SQLException e) {
+        throw new AssertionError("query failed: " + sql, e);
+      }
+      assertEquals(1, sent.size(), sent.toString());
+      String h2 = sent.get(0).replace('\n', ' ');
+      expected.forEach(e -> assertTrue(h2.contains(e), "SQL of " + sql + " lacks " + e
+          + ":\n" + h2));
+      absent.forEach(a -> assertFalse(h2.contains(a), "SQL of " + sql + " has " + a
+          + ":\n" + h2));
       return this;
     }
 

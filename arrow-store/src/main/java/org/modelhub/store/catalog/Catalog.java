@@ -44,8 +44,28 @@ public final class Catalog implements AutoCloseable {
   /** The H2 user that may only SELECT from the MODELHUB views (SQL clients connect as it). */
   public static final String READER = "MODELHUB_READER";
 
+  /**
+   * {@link #lineageAround}: walks up from ?1 in UP and down in DOWN, then reads the edges
+   * (joined, not tested with IN: H2 would run the recursion again for each edge it tests).
+   */
+  private static final String LINEAGE_AROUND = "WITH RECURSIVE"
+      + " UP(ID, DEPTH) AS (SELECT CAST(?1 AS CHAR(64)), 0 UNION ALL"
+      + " SELECT DISTINCT l.PARENT_ID, u.DEPTH + 1 FROM UP u JOIN LINEAGE l ON l.CHILD_ID = u.ID"
+      + " WHERE u.DEPTH < (SELECT COUNT(*) FROM VERSIONS)),"
+      + " DOWN(ID, DEPTH) AS (SELECT CAST(?1 AS CHAR(64)), 0 UNION ALL"
+      + " SELECT DISTINCT l.CHILD_ID, d.DEPTH + 1 FROM DOWN d JOIN LINEAGE l ON l.PARENT_ID = d.ID"
+      + " WHERE d.DEPTH < (SELECT COUNT(*) FROM VERSIONS))"
+      + " SELECT TRUE, l.PARENT_ID, l.CHILD_ID, l.KIND, l.ORDINAL, "
+      + prefixed("v.", VERSION_COLUMNS) + " FROM (SELECT DISTINCT ID FROM UP) u"
+      + " JOIN LINEAGE l ON l.CHILD_ID = u.ID JOIN VERSIONS v ON v.ID = l.PARENT_ID"
+      + " UNION ALL SELECT FALSE, l.PARENT_ID, l.CHILD_ID, l.KIND, l.ORDINAL, "
+      + prefixed("v.", VERSION_COLUMNS) + " FROM (SELECT DISTINCT ID FROM DOWN) d"
+      + " JOIN LINEAGE l ON l.PARENT_ID = d.ID JOIN VERSIONS v ON v.ID = l.CHILD_ID";
+
   private final Connection conn;
   private final String url;
+  /** {@link #LINEAGE_AROUND}, prepared on first use and kept. */
+  private PreparedStatement lineageAround;
 
   private Catalog(Connection conn, String url) {
     this.conn = requireNonNull(conn, "conn");
@@ -173,6 +193,33 @@ public final class Catalog implements AutoCloseable {
 
   public List<LineageEdge> lineage() {
     return query("SELECT PARENT_ID, CHILD_ID, KIND, ORDINAL FROM LINEAGE", Catalog::edge);
+  }
+
+  /**
+   * Every lineage edge among the ancestors of {@code id} (going up) and among its descendants
+   * (going down), each with the version at its far end, in one recursive query. Each step of
+   * the recursion keeps distinct versions only, so a version reached by many paths costs one
+   * row per depth, not one per path; the depth bound (the number of versions) ends a walk
+   * around a cycle, which commits cannot make.
+   */
+  public synchronized List<LineageLink> lineageAround(String id) {
+    try {
+      if (lineageAround == null) {
+        lineageAround = conn.prepareStatement(LINEAGE_AROUND);
+      }
+      lineageAround.setString(1, id);
+      List<LineageLink> out = new ArrayList<>();
+      try (ResultSet rs = lineageAround.executeQuery()) {
+        while (rs.next()) {
+          LineageEdge e = new LineageEdge(rs.getString(2), rs.getString(3), rs.getString(4),
+              rs.getInt(5));
+          out.add(new LineageLink(rs.getBoolean(1), e, version(rs, 6)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new ModelHubException("catalog query failed: " + e.getMessage(), e);
+    }
   }
 
   // ---- network, tensors, metadata ------------------------------------------------------
@@ -514,9 +561,14 @@ public final class Catalog implements AutoCloseable {
   }
 
   private static VersionInfo version(ResultSet rs) throws SQLException {
-    return new VersionInfo(rs.getString(1), rs.getString(2), rs.getInt(3), instant(rs, 4),
-        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9),
-        rs.getLong(10), rs.getLong(11), rs.getLong(12));
+    return version(rs, 1);
+  }
+
+  private static VersionInfo version(ResultSet rs, int c) throws SQLException {
+    return new VersionInfo(rs.getString(c), rs.getString(c + 1), rs.getInt(c + 2),
+        instant(rs, c + 3), rs.getString(c + 4), rs.getString(c + 5), rs.getString(c + 6),
+        rs.getString(c + 7), rs.getInt(c + 8), rs.getLong(c + 9), rs.getLong(c + 10),
+        rs.getLong(c + 11));
   }
 
   private static LineageEdge edge(ResultSet rs) throws SQLException {
@@ -540,6 +592,9 @@ public final class Catalog implements AutoCloseable {
 
   @Override public synchronized void close() {
     try {
+      if (lineageAround != null) {
+        lineageAround.close();
+      }
       conn.close();
     } catch (SQLException e) {
       throw new ModelHubException("cannot close the catalog: " + e.getMessage(), e);

@@ -9,7 +9,7 @@ import java.util.List;
  */
 final class CatalogSchema {
   /** Bumped when the DDL below changes; stored in SETTINGS, so older catalogs are upgraded. */
-  static final int VERSION = 4;
+  static final int VERSION = 5;
 
   static final List<String> DDL = List.of(
       "CREATE TABLE IF NOT EXISTS SETTINGS (NAME VARCHAR(100) PRIMARY KEY, VAL VARCHAR)",
@@ -45,9 +45,12 @@ final class CatalogSchema {
           + " NAME VARCHAR(400) NOT NULL,"
           + " TYPE VARCHAR(60) NOT NULL,"
           + " ORDINAL INT NOT NULL,"
-          + " ATTRS CHARACTER LARGE OBJECT,"
+          + " ATTRS CHARACTER VARYING,"
           + " NUM_PARAMS BIGINT NOT NULL,"
           + " PRIMARY KEY (VERSION_ID, NAME))",
+      // (catalog version 5) text, not a CLOB: H2 compares, sorts and groups it as the views
+      // and the SQL adapter, which reads the table, give it
+      "ALTER TABLE LAYERS ALTER COLUMN ATTRS SET DATA TYPE CHARACTER VARYING",
       "CREATE INDEX IF NOT EXISTS LAYERS_TYPE ON LAYERS(TYPE)",
       "CREATE TABLE IF NOT EXISTS EDGES ("
           + " VERSION_ID CHAR(64) NOT NULL REFERENCES VERSIONS(ID),"
@@ -182,7 +185,12 @@ final class CatalogSchema {
       "CREATE OR REPLACE VIEW MODELHUB.QUERY_VERSIONS AS SELECT QUERY, VERSION_ID, SEQ"
           + " FROM PUBLIC.QUERY_VERSIONS",
       "CREATE USER IF NOT EXISTS " + Catalog.READER + " PASSWORD ''",
-      "GRANT SELECT ON SCHEMA MODELHUB TO " + Catalog.READER);
+      "GRANT SELECT ON SCHEMA MODELHUB TO " + Catalog.READER,
+      // (catalog version 5) and on the tables and view those views select from: the SQL
+      // adapter reads them in place of the views, which H2 runs at a cost of their own
+      "GRANT SELECT ON MODELS, VERSIONS, LINEAGE, LAYERS, EDGES, TENSORS, STORAGE_PLANS,"
+          + " STORAGE_PLAN_VERSIONS, METRICS, HYPERPARAMS, FILES, QUERIES, QUERY_VERSIONS TO "
+          + Catalog.READER);
 
   private CatalogSchema() {
   }
