@@ -219,7 +219,11 @@ public final class Commit {
   private List<TensorEntry> storeTensors(List<Tensor> tensors, List<ObjectInfo> newObjects,
       Progress progress) {
     progress.begin("storing weights", tensors.stream().mapToLong(Tensor::numBytes).sum());
-    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    // each writer waits milliseconds on its object's fsync: twice as many writers as cores
+    // keep the cores busy meanwhile (and concurrent fsyncs share the file system's journal
+    // commits)
+    int cores = Runtime.getRuntime().availableProcessors();
+    int threads = Math.max(2, Math.min(8, 2 * cores));
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "commit-writer");
       t.setDaemon(true);

@@ -43,7 +43,7 @@ final class ArchiveCommand implements Callable<Integer> {
           + " (K bits); the error is recorded per tensor. Only with this option.")
   String lossy;
 
-  @Option(names = "--version", paramLabel = "VERSION",
+  @Option(names = "--only", paramLabel = "VERSION",
       description = "With --lossy: only these versions' tensors (repeatable; default all).")
   List<String> lossyVersions = new ArrayList<>();
 
@@ -62,7 +62,7 @@ final class ArchiveCommand implements Callable<Integer> {
           + " recreation cost), not " + alpha);
     }
     if (l == null && !lossyVersions.isEmpty()) {
-      throw new ModelHubException("--version chooses the versions of --lossy; give --lossy too");
+      throw new ModelHubException("--only chooses the versions of --lossy; give --lossy too");
     }
     try (Repository repo = repoOption.open()) {
       List<VersionInfo> versions = new ArrayList<>();

@@ -60,7 +60,7 @@ class ArchiveCliTest {
     DlvRun badScheme = DlvRun.run(repo, "archive", "--scheme", "serial").expect(1);
     assertTrue(badScheme.err.contains("unknown scheme 'serial'"), badScheme.err);
 
-    DlvRun lossy = DlvRun.run(repo, "archive", "--lossy", "quant8", "--version", "lenet@1")
+    DlvRun lossy = DlvRun.run(repo, "archive", "--lossy", "quant8", "--only", "lenet@1")
         .expect(0);
     assertTrue(lossy.out.contains("lossy quant8"), lossy.out);
     DlvRun co = DlvRun.run(repo, "checkout", "lenet@1", "--format", "safetensors", "--out",

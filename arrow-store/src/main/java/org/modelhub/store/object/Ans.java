@@ -55,16 +55,16 @@ final class Ans {
     /**
      * Normalises {@code counts} (of {@code total} symbols, at least two distinct) so that
      * every present symbol keeps a frequency of at least 1 and the code is as short as the
-     * precision allows: after rounding down, each free slot goes where it saves the most
-     * bits ({@code count * log2((f + 1) / f)}), and any slot too many comes from where
-     * taking it costs the least.
+     * precision allows: after rounding to the nearest, each missing slot goes where it saves
+     * the most bits ({@code count * log2((f + 1) / f)}), and any slot too many comes from
+     * where taking it costs the least (rounding leaves a few either way).
      */
     static Table of(long[] counts, long total) {
       int[] f = new int[256];
       int sum = 0;
       for (int s = 0; s < 256; s++) {
         if (counts[s] > 0) {
-          f[s] = (int) Math.max(1, (double) counts[s] * M / total);
+          f[s] = (int) Math.max(1, Math.round((double) counts[s] * M / total));
           sum += f[s];
         }
       }

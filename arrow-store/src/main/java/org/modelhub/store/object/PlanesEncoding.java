@@ -1,8 +1,10 @@
 package org.modelhub.store.object;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
@@ -113,6 +115,22 @@ public final class PlanesEncoding {
       crc[p] = crcs[p].getValue();
     }
     return new Written(planeBytes, labels, crc);
+  }
+
+  /**
+   * Codes little-endian values of {@code width} bytes as a planes object in memory (planes
+   * that pay coded, zstd tried on nearly constant ones): the codec alone, without hashing or
+   * I/O, for benchmarks and tools.
+   */
+  public static byte[] encode(ByteBuffer raw, int width) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.remaining() + 4096);
+    write(Channels.newChannel(bytes), Map.of(), raw, width, Compression.ZSTD);
+    return bytes.toByteArray();
+  }
+
+  /** The values of a planes object held in memory ({@link #encode}'s inverse). */
+  public static byte[] decode(byte[] object, long rawBytes, int width) throws IOException {
+    return read(new ByteArraySeekableChannel(object), rawBytes, width, null).values();
   }
 
   /**
