@@ -38,18 +38,14 @@ final class Ans {
   static final class Table {
     final int[] freq = new int[256];
     final int[] start = new int[256];
-    final int present;
 
     private Table(int[] freq) {
       int at = 0;
-      int n = 0;
       for (int s = 0; s < 256; s++) {
         this.freq[s] = freq[s];
         this.start[s] = at;
         at += freq[s];
-        n += freq[s] > 0 ? 1 : 0;
       }
-      this.present = n;
     }
 
     /**

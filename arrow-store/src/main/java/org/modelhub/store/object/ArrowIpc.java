@@ -72,39 +72,21 @@ final class ArrowIpc {
     }
   }
 
-  /**
-   * Writes one IPC file (schema, record batches, footer) or, for small objects, one IPC
-   * stream (schema, record batches, end marker): a stream has no footer repeating the
-   * schema, which saves about 600 bytes an object.
-   */
+  /** Writes one IPC file: schema, record batches, footer. */
   static final class Writer {
     private final WriteChannel out;
     private final Schema schema;
     private final CompressionCodec codec;
-    private final boolean stream;
     private final List<ArrowBlock> blocks = new ArrayList<>();
 
     Writer(WritableByteChannel channel, Schema schema, Compression compression)
         throws IOException {
-      this(channel, schema, compression, false);
-    }
-
-    private Writer(WritableByteChannel channel, Schema schema, Compression compression,
-        boolean stream) throws IOException {
       this.out = new HeapWriteChannel(channel);
       this.schema = schema;
       this.codec = compression.factory().createCodec(compression.codec);
-      this.stream = stream;
-      if (!stream) {
-        out.write(MAGIC);
-        out.align();
-      }
+      out.write(MAGIC);
+      out.align();
       MessageSerializer.serialize(out, schema, IpcOption.DEFAULT);
-    }
-
-    /** A writer of the IPC stream format, without buffer compression. */
-    static Writer stream(WritableByteChannel channel, Schema schema) throws IOException {
-      return new Writer(channel, schema, Compression.NONE, true);
     }
 
     /** Appends the root's current rows as one record batch. */
@@ -176,9 +158,6 @@ final class ArrowIpc {
     void finish() throws IOException {
       out.writeIntLittleEndian(MessageSerializer.IPC_CONTINUATION_TOKEN);
       out.writeIntLittleEndian(0);
-      if (stream) {
-        return;
-      }
       long footerStart = out.getCurrentPosition();
       out.write(new ArrowFooter(schema, List.of(), blocks, Map.of(), MetadataVersion.DEFAULT),
           false);
@@ -187,10 +166,7 @@ final class ArrowIpc {
     }
   }
 
-  /**
-   * Reads an IPC file (its footer first) or an IPC stream (its message headers, skipping the
-   * bodies), then any record batch on demand.
-   */
+  /** Reads an IPC file: its footer first, then any record batch on demand. */
   static final class Reader {
     private final SeekableByteChannel in;
     private final BufferAllocator allocator;
@@ -201,13 +177,6 @@ final class ArrowIpc {
       this.in = in;
       this.allocator = allocator;
       long size = in.size();
-      if (size >= 8 && read(0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(0)
-          == MessageSerializer.IPC_CONTINUATION_TOKEN) {
-        List<ArrowBlock> batches = new ArrayList<>();
-        this.schema = scanStream(size, batches);
-        this.blocks = batches;
-        return;
-      }
       if (size < 2L * MAGIC.length + 12) {
         throw new IOException("not an Arrow IPC file: only " + size + " bytes");
       }
@@ -226,40 +195,6 @@ final class ArrowIpc {
           read(footerStart, footerLength).order(ByteOrder.LITTLE_ENDIAN)));
       this.schema = footer.getSchema();
       this.blocks = footer.getRecordBatches();
-    }
-
-    /** Reads a stream's schema and finds its record batches, up to the end marker. */
-    private Schema scanStream(long size, List<ArrowBlock> batches) throws IOException {
-      Schema found = null;
-      for (long at = 0; ; ) {
-        if (at + 8 > size) {
-          throw new IOException("Arrow IPC stream ends without its end marker (truncated?)");
-        }
-        ByteBuffer prefix = read(at, 8).order(ByteOrder.LITTLE_ENDIAN);
-        int length = prefix.getInt(4);
-        if (prefix.getInt(0) != MessageSerializer.IPC_CONTINUATION_TOKEN || length < 0
-            || at + 8 + length > size) {
-          throw new IOException("Arrow IPC stream has a bad message prefix at byte " + at);
-        }
-        if (length == 0) {
-          if (found == null) {
-            throw new IOException("Arrow IPC stream has no schema");
-          }
-          return found;
-        }
-        Message m = Message.getRootAsMessage(read(at + 8, length)
-            .order(ByteOrder.LITTLE_ENDIAN));
-        long body = m.bodyLength();
-        if (found == null) {
-          if (m.headerType() != MessageHeader.Schema) {
-            throw new IOException("Arrow IPC stream does not start with a schema");
-          }
-          found = MessageSerializer.deserializeSchema(m);
-        } else if (m.headerType() == MessageHeader.RecordBatch) {
-          batches.add(new ArrowBlock(at, 8 + length, body));
-        }
-        at += 8 + length + body;
-      }
     }
 
     Schema schema() {

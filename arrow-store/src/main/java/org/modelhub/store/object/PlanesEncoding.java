@@ -78,7 +78,7 @@ public final class PlanesEncoding {
    */
   static Written write(WritableByteChannel out, Map<String, String> metadata, ByteBuffer raw,
       int width, Compression lz) throws IOException {
-    ArrowIpc.Writer writer = ArrowIpc.Writer.stream(out, schema(width, metadata));
+    ArrowIpc.Writer writer = new ArrowIpc.Writer(out, schema(width, metadata), Compression.NONE);
     long total = raw.remaining() / width;
     int chunk = (int) Math.min(CHUNK_VALUES, Math.max(1, total));
     byte[] src = new byte[chunk * width];

@@ -81,7 +81,7 @@ class PlanesEncodingTest {
     }
   }
 
-  /** Arrow's own reader reads the object: a standard Arrow IPC stream, coded and raw planes. */
+  /** Arrow's own reader reads the object: a standard Arrow IPC file, coded and raw planes. */
   @ParameterizedTest
   @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4", "NONE"})
   void isStandardArrow(Compression codec) throws Exception {

@@ -8,13 +8,13 @@ import java.util.HexFormat;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
 
 /**
- * Reads a planes object with Arrow's own {@link ArrowStreamReader} (in a JVM with
+ * Reads a planes object with Arrow's own {@link ArrowFileReader} (in a JVM with
  * {@code --add-opens}), decodes each coded plane value, joins the planes back into
  * little-endian values and prints their sha256 and count: proof that the objects are
- * standard Arrow IPC streams that another Arrow reader takes as they are.
+ * standard Arrow IPC files that another Arrow reader takes as they are.
  */
 public final class PlanesFileCheck {
   private PlanesFileCheck() {
@@ -26,7 +26,7 @@ public final class PlanesFileCheck {
     long rows = 0;
     try (RootAllocator alloc = new RootAllocator();
          FileChannel ch = FileChannel.open(Paths.get(args[0]), StandardOpenOption.READ);
-         ArrowStreamReader r = new ArrowStreamReader(ch, alloc)) {
+         ArrowFileReader r = new ArrowFileReader(ch, alloc)) {
       VectorSchemaRoot root = r.getVectorSchemaRoot();
       int width = root.getFieldVectors().size();
       while (r.loadNextBatch()) {
