@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.modelhub.store.model.Layer;
 import org.modelhub.store.model.LayerTypes;
 import org.modelhub.store.model.ModelContent;
@@ -32,24 +31,7 @@ public final class CommitInChild {
       tensors.add(TestModels.random("fc" + i + "/W", new long[] {1000, 250}, r));
     }
     ModelContent c = new ModelContent(new Network("big", layers, Map.of()), tensors);
-    AtomicInteger stored = new AtomicInteger();
-    Progress slow = new Progress() {
-      @Override public void begin(String task, long total) {
-      }
-
-      @Override public void advance(long units) {
-        System.out.println("stored " + stored.incrementAndGet());
-        System.out.flush();
-        try {
-          Thread.sleep(200);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-
-      @Override public void end() {
-      }
-    };
+    Progress slow = new PausingProgress(null, "stored", 200);
     try (Repository repo = Repository.open(Paths.get(args[0]))) {
       repo.newCommit().model("big").message("never finishes").content(c).run(slow);
     }

@@ -2,6 +2,7 @@ package org.modelhub.store.pas;
 
 import java.nio.file.Paths;
 import java.util.List;
+import org.modelhub.store.PausingProgress;
 import org.modelhub.store.Progress;
 import org.modelhub.store.Repository;
 
@@ -15,30 +16,7 @@ public final class ArchiveInChild {
   }
 
   public static void main(String[] args) {
-    Progress slow = new Progress() {
-      private String task = "";
-      private int step;
-
-      @Override public void begin(String task, long total) {
-        this.task = task;
-      }
-
-      @Override public void advance(long units) {
-        if (!task.equals("rewriting")) {
-          return;
-        }
-        System.out.println("rewriting " + ++step);
-        System.out.flush();
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-
-      @Override public void end() {
-      }
-    };
+    Progress slow = new PausingProgress("rewriting", "rewriting", 100);
     try (Repository repo = Repository.open(Paths.get(args[0]))) {
       new Archiver(repo, new Archiver.Options(3, StorageGraph.Scheme.INDEPENDENT, null,
           List.of())).run(slow);
