@@ -198,6 +198,12 @@ public final class PlanesEncoding {
     }
     int off = Math.toIntExact(b.offsets()[3 * p + 2]);
     int len = Math.toIntExact(b.lengths()[3 * p + 2]);
+    int at = Math.toIntExact(b.offsets()[3 * p + 1]);
+    ByteBuffer offsets = ByteBuffer.wrap(b.body()).order(ByteOrder.LITTLE_ENDIAN);
+    if (b.lengths()[3 * p + 1] != 8 || offsets.getInt(at) != 0 || offsets.getInt(at + 4) != len) {
+      throw new IOException("plane " + p + ": the value's offsets do not span its "
+          + len + " bytes");
+    }
     try {
       return PlaneCodec.decode(b.body(), off, len, n);
     } catch (IOException e) {
