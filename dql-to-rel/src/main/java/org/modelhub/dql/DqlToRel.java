@@ -203,10 +203,16 @@ public final class DqlToRel {
       b.filter(bound);
       b.distinct();
     }
+    List<Ast.Condition> own = versionConjuncts(where);
+    Ast.Condition folded = bindingSource == null && !own.isEmpty() ? foldable(where) : null;
+    if (folded != null) {
+      fold(folded, own);
+      where = rest(where, folded, own);
+    }
     List<RexNode> conditions = new ArrayList<>();
     Holder<RexCorrelVariable> v = Holder.empty();
     b.variable(v::set);
-    Scope scope = new Scope(v.get(), bindingSource, versionConjuncts(where));
+    Scope scope = new Scope(v.get(), bindingSource, own);
     if (source.isSaved()) {
       if (!savedQueryExists.test(source.savedQuery())) {
         throw new DqlException(source.pos(), "no saved statement named \""
@@ -222,6 +228,75 @@ public final class DqlToRel {
     if (!conditions.isEmpty()) {
       b.filter(Set.of(v.get().id), conditions);
     }
+  }
+
+  /**
+   * The first top-level structural conjunct of {@code where} (a {@code has} or a layer
+   * test), or null: with conditions on the version's own columns, it is folded into the
+   * version scan as a join that H2 runs whole.
+   */
+  private static Ast.Condition foldable(Ast.Condition where) {
+    if (where instanceof Ast.And a) {
+      Ast.Condition left = foldable(a.left());
+      return left != null ? left : foldable(a.right());
+    }
+    return where instanceof Ast.Has || where instanceof Ast.LayerExists ? where : null;
+  }
+
+  /** {@code where} without the folded conjunct and the own-column conjuncts; null if none. */
+  private static Ast.Condition rest(Ast.Condition where, Ast.Condition folded,
+      List<Ast.Condition> own) {
+    if (where == folded || own.stream().anyMatch(c -> c == where)) {
+      return null;
+    }
+    if (where instanceof Ast.And a) {
+      Ast.Condition left = rest(a.left(), folded, own);
+      Ast.Condition right = rest(a.right(), folded, own);
+      return left == null ? right : right == null ? left : new Ast.And(a.pos(), left, right);
+    }
+    return where;
+  }
+
+  /**
+   * Replaces the VERSIONS scan on the stack by the versions that meet the own-column
+   * conjuncts {@code own} and the structural condition {@code c}: one join of VERSIONS, EDGES
+   * from the matching layers (for a hop) and the layers the template tests, which H2 runs as
+   * one statement; Calcite checks the exact attributes of the rows it returns. A version
+   * comes out once per matching layer; the select's grouping keeps it once. The result has
+   * the columns of VERSIONS.
+   */
+  private void fold(Ast.Condition c, List<Ast.Condition> own) {
+    Ast.Selector sel = c instanceof Ast.Has h ? h.selector() : ((Ast.LayerExists) c).selector();
+    Ast.Hop hop = c instanceof Ast.Has h ? h.hop() : ((Ast.LayerExists) c).hop();
+    Ast.Template template = c instanceof Ast.Has h ? h.template() : null;
+    int versionFields = b.peek().getRowType().getFieldCount();
+    List<String> versionNames = b.peek().getRowType().getFieldNames();
+    Scope none = new Scope(null, null, own);
+    List<RexNode> restrict = new ArrayList<>();
+    own.forEach(o -> restrict.add(condition(o, none)));
+    b.filter(restrict).as("v");
+    String from = hop == Ast.Hop.SELF ? "l" : "e";
+    b.scan(hop == Ast.Hop.SELF ? "LAYERS" : "EDGES").as(from);
+    b.join(JoinRelType.INNER, b.equals(b.field(2, "v", "ID"), b.field(2, from, "VERSION_ID")));
+    if (hop != Ast.Hop.SELF && template != null) {
+      b.scan("LAYERS").as("n");
+      b.join(JoinRelType.INNER, b.and(
+          b.equals(b.field(2, "e", "VERSION_ID"), b.field(2, "n", "VERSION_ID")),
+          b.equals(b.field(2, "e", hop == Ast.Hop.NEXT ? "DST" : "SRC"),
+              b.field(2, "n", "NAME"))));
+    }
+    List<RexNode> conds = new ArrayList<>();
+    conds.add(names(b.field(from, hop == Ast.Hop.SELF ? "NAME"
+        : hop == Ast.Hop.NEXT ? "SRC" : "DST"), sel.pattern(), null));
+    if (template != null) {
+      conds.addAll(template(template, hop == Ast.Hop.SELF ? "l" : "n", true));
+    }
+    b.filter(conds);
+    List<RexNode> fields = new ArrayList<>();
+    for (int i = 0; i < versionFields; i++) {
+      fields.add(b.field(i));
+    }
+    b.project(fields, versionNames);
   }
 
   /**
@@ -386,7 +461,9 @@ public final class DqlToRel {
     } else {
       List<RexNode> likes = new ArrayList<>();
       for (String like : p.likePatterns()) {
+        String prefix = prefix(like);
         likes.add(like.equals("%") ? b.isNotNull(name)
+            : prefix != null ? startsWith(name, prefix)
             : b.call(SqlStdOperatorTable.LIKE, name, b.literal(like), b.literal("\\")));
       }
       conds.add(b.or(likes));
@@ -400,6 +477,48 @@ public final class DqlToRel {
       }
     }
     return b.and(conds);
+  }
+
+  /**
+   * The text before the only wildcard of a LIKE pattern (escape {@code \\}) that ends with
+   * its only {@code %}; null for other patterns.
+   */
+  static String prefix(String like) {
+    if (like.length() < 2 || !like.endsWith("%")) {
+      return null;
+    }
+    String body = like.substring(0, like.length() - 1);
+    String text = body.replaceAll("\\\\(.)", "$1");
+    String escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    return escaped.equals(body) ? text : null;
+  }
+
+  /**
+   * {@code name} starts with {@code prefix}, without LIKE: H2 plans a statement that has a
+   * LIKE again on every execution (the pattern could be a parameter), which costs more than
+   * running it when it joins derived tables. The first characters are compared exactly; the
+   * range (in H2's code-unit order of strings) lets H2 use an index on the column.
+   */
+  private RexNode startsWith(RexNode name, String prefix) {
+    RexNode head = b.equals(b.call(SqlStdOperatorTable.SUBSTRING, name, b.literal(1),
+        b.literal(prefix.length())), b.literal(prefix));
+    char last = prefix.charAt(prefix.length() - 1);
+    if (last == Character.MAX_VALUE) {
+      return head;
+    }
+    String next = prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+    return b.and(b.greaterThanOrEqual(name, b.literal(prefix)),
+        b.lessThan(name, b.literal(next)), head);
+  }
+
+  /**
+   * {@code text} occurs in {@code value}: the same test as LIKE '%text%' for a text without
+   * wildcards, written with POSITION so that H2 need not plan the statement again on every
+   * execution (see {@link #startsWith}).
+   */
+  private RexNode contains(RexNode value, String text) {
+    return b.greaterThan(b.call(SqlStdOperatorTable.POSITION, b.literal(text), value),
+        b.literal(0));
   }
 
   /** The layer (alias) is of the template's type and has the arguments' attributes. */
@@ -421,21 +540,20 @@ public final class DqlToRel {
         continue;
       }
       RexNode value = b.call(ops.attr(), attrs, b.literal(key));
-      String keyLike = "%\"" + key.toUpperCase(Locale.ROOT) + "\":";
+      String keyText = "\"" + key.toUpperCase(Locale.ROOT) + "\":";
       if (PAIRS.contains(key) || key.equals("shape")) {
         String list = listText(lit, PAIRS.contains(key));
         // exact: attributes are written as compact JSON ([3,3]); the LIKE runs in H2
-        conds.add(b.call(SqlStdOperatorTable.LIKE, upper, b.literal(keyLike + list + "%")));
+        conds.add(contains(upper, keyText + list));
         conds.add(b.equals(value, b.literal(list)));
       } else if (lit.kind() == Ast.Literal.Kind.NUMBER) {
-        conds.add(b.call(SqlStdOperatorTable.LIKE, upper, b.literal(keyLike + "%")));
+        conds.add(contains(upper, keyText));
         conds.add(b.equals(b.call(ops.number(), value),
             b.literal(Double.parseDouble(lit.text()))));
       } else {
         String v = lit.text().toUpperCase(Locale.ROOT);
         boolean plain = v.chars().noneMatch(ch -> "%_\"\\".indexOf(ch) >= 0);
-        conds.add(b.call(SqlStdOperatorTable.LIKE, upper,
-            b.literal(keyLike + (plain ? "\"" + v + "\"" : "") + "%")));
+        conds.add(contains(upper, keyText + (plain ? "\"" + v + "\"" : "")));
         conds.add(b.equals(b.call(SqlStdOperatorTable.UPPER, value), b.literal(v)));
       }
     }
@@ -540,7 +658,14 @@ public final class DqlToRel {
     }
   }
 
+  /**
+   * LIKE; a pattern without wildcards (nor H2's escape character) is equality, which H2 need
+   * not plan again on every execution (see {@link #startsWith}).
+   */
   private RexNode like(RexNode field, String pattern) {
+    if (pattern.chars().noneMatch(ch -> ch == '%' || ch == '_' || ch == '\\')) {
+      return b.equals(field, b.literal(pattern));
+    }
     return b.call(SqlStdOperatorTable.LIKE, field, b.literal(pattern));
   }
 
