@@ -153,6 +153,8 @@ public final class DirectQuery {
     private final DirectQuery query;
     private PreparedStatement h2;
     private DirectResultSet current;
+    /** The timeout H2's statement has: setting it runs a SET command on the session. */
+    private int timeout;
 
     Execution(DirectQuery query) {
       this.query = query;
@@ -180,7 +182,10 @@ public final class DirectQuery {
         }
         h2.setObject(i + 1, v.toJdbc(calendar));
       }
-      h2.setQueryTimeout(timeoutSeconds);
+      if (timeoutSeconds != timeout) {
+        h2.setQueryTimeout(timeoutSeconds);
+        timeout = timeoutSeconds;
+      }
       h2.setLargeMaxRows(Math.max(0, maxRows));
       EXECUTIONS.incrementAndGet();
       current = new DirectResultSet(h2.executeQuery(), owner, query);
@@ -213,6 +218,7 @@ public final class DirectQuery {
         if (h2 != null) {
           h2.close();
           h2 = null;
+          timeout = 0;
         }
       }
     }
