@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import org.apache.calcite.jdbc.CalciteConnection;
 import org.apache.calcite.runtime.Hook;
 import org.modelhub.calcite.ModelHubSchema;
+import org.modelhub.jdbc.DirectQuery;
 
 /**
  * Typical catalog queries (name pattern, layer type, lineage to depth 10, aggregates) through
@@ -86,6 +87,7 @@ public final class SqlCatalogBench {
         continue;
       }
       List<String> generated = new ArrayList<>();
+      boolean direct;
       Hook.Closeable hook = Hook.QUERY_PLAN.addThread(
           (Consumer<Object>) sql -> generated.add(String.valueOf(sql)));
       try (PreparedStatement d = prepare(driver, q.driverSql(), hook);
@@ -112,8 +114,9 @@ public final class SqlCatalogBench {
             q.name(), rows, ls.get(0).percentileMicros(50), ls.get(0).percentileMicros(90),
             ls.get(1).percentileMicros(50), ls.get(1).percentileMicros(90), ratio,
             ratio <= TARGET ? "yes" : "NO", cpuRatio, p50(ls, sent != null ? 2 : -1));
+        direct = d.isWrapperFor(DirectQuery.class);
       }
-      plans.add(q.name() + ": " + plan(driver, q));
+      plans.add(q.name() + ": " + (direct ? "[direct] " : "") + plan(driver, q));
     }
     System.out.println("# rows: per execution, averaged over the parameter sets (the same"
         + " on both sides, checked); parameters rotate so that H2 cannot reuse a result");
@@ -122,7 +125,9 @@ public final class SqlCatalogBench {
     System.out.println("# h2-sent: p50 of the SQL the driver sends to H2 (on the PUBLIC tables"
         + " behind the MODELHUB views, joined as tables), run directly on H2: the part of the"
         + " driver's time spent inside H2");
-    System.out.println("# driver plans (EXPLAIN PLAN; Jdbc* operators run inside H2):");
+    System.out.println("# driver plans (EXPLAIN PLAN; Jdbc* operators run inside H2; [direct]:"
+        + " the prepared statement takes the driver's direct path, its SQL run on H2 and H2's"
+        + " rows returned without Calcite's per-execution code, see docs/sql.md):");
     for (String p : plans) {
       System.out.println("#   " + p);
     }

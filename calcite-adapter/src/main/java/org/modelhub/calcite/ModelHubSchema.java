@@ -55,6 +55,8 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
   private final JdbcSchema jdbc;
   private final Map<String, Table> tables = new LinkedHashMap<>();
   private final Multimap<String, Function> functions;
+  /** The reader session of the JDBC driver's direct path; opened when first asked for. */
+  private java.sql.Connection direct;
 
   /**
    * Creates the schema for {@code repo}, to be added to {@code parent} as {@link #NAME}.
@@ -151,9 +153,32 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
     return null;
   }
 
-  /** Closes the pooled H2 sessions (not the repository). */
+  /**
+   * One H2 session of the reader (SELECT only, read-only) for statements that run wholly
+   * inside H2 without Calcite's code (the JDBC driver's direct path), outside the pool;
+   * closed with the schema.
+   */
+  public synchronized java.sql.Connection directConnection() throws SQLException {
+    if (direct == null) {
+      java.util.Properties p = new java.util.Properties();
+      p.setProperty("user", Catalog.READER);
+      p.setProperty("password", "");
+      java.sql.Connection c = org.h2.Driver.load().connect(repo.catalog().readerUrl(), p);
+      c.setReadOnly(true);
+      direct = c;
+    }
+    return direct;
+  }
+
+  /** Closes the pooled H2 sessions and the direct one (not the repository). */
   @Override public void close() {
     try {
+      synchronized (this) {
+        if (direct != null) {
+          direct.close();
+          direct = null;
+        }
+      }
       dataSource.close();
     } catch (SQLException e) {
       throw new ModelHubException("cannot close catalog sessions: " + e.getMessage(), e);

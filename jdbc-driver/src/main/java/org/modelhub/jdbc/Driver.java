@@ -53,6 +53,11 @@ public class Driver extends org.apache.calcite.jdbc.Driver {
     return new ModelHubPrepare();
   }
 
+  /** Calcite's factory, with direct prepared statements ({@link DirectQuery}). */
+  @Override protected String getFactoryClassName(JdbcVersion jdbcVersion) {
+    return "org.apache.calcite.jdbc.ModelHubJdbcFactory";
+  }
+
   @Override protected String getConnectStringPrefix() {
     return ModelHubUrl.PREFIX;
   }
