@@ -279,15 +279,10 @@ public final class DqlToRel {
     b.scan(hop == Ast.Hop.SELF ? "LAYERS" : "EDGES").as(from);
     b.join(JoinRelType.INNER, b.equals(b.field(2, "v", "ID"), b.field(2, from, "VERSION_ID")));
     if (hop != Ast.Hop.SELF && template != null) {
-      b.scan("LAYERS").as("n");
-      b.join(JoinRelType.INNER, b.and(
-          b.equals(b.field(2, "e", "VERSION_ID"), b.field(2, "n", "VERSION_ID")),
-          b.equals(b.field(2, "e", hop == Ast.Hop.NEXT ? "DST" : "SRC"),
-              b.field(2, "n", "NAME"))));
+      joinHopLayer(hop);
     }
     List<RexNode> conds = new ArrayList<>();
-    conds.add(names(b.field(from, hop == Ast.Hop.SELF ? "NAME"
-        : hop == Ast.Hop.NEXT ? "SRC" : "DST"), sel.pattern(), null));
+    conds.add(names(b.field(from, selectedColumn(hop)), sel.pattern(), null));
     if (template != null) {
       conds.addAll(template(template, hop == Ast.Hop.SELF ? "l" : "n", true));
     }
@@ -407,14 +402,9 @@ public final class DqlToRel {
     String from = hop == Ast.Hop.SELF ? "l" : "e";
     Function<RelBuilder, RelNode> sub = rb -> {
       kept(hop == Ast.Hop.SELF ? "LAYERS" : "EDGES", from, s);
-      RexNode name = rb.field(from, hop == Ast.Hop.SELF ? "NAME"
-          : hop == Ast.Hop.NEXT ? "SRC" : "DST");
+      RexNode name = rb.field(from, selectedColumn(hop));
       if (hop != Ast.Hop.SELF && template != null) {
-        rb.scan("LAYERS").as("n");
-        rb.join(JoinRelType.INNER, rb.and(
-            rb.equals(rb.field(2, "e", "VERSION_ID"), rb.field(2, "n", "VERSION_ID")),
-            rb.equals(rb.field(2, "e", hop == Ast.Hop.NEXT ? "DST" : "SRC"),
-                rb.field(2, "n", "NAME"))));
+        joinHopLayer(hop);
       }
       List<RexNode> conds = new ArrayList<>();
       if (correlated) {
@@ -428,6 +418,23 @@ public final class DqlToRel {
       return correlated ? rb.build() : rb.project(rb.field(from, "VERSION_ID")).build();
     };
     return correlated ? b.exists(sub) : b.in(b.field("ID"), sub);
+  }
+
+  /** The column a selector's pattern matches: a layer's NAME, or an edge's SRC or DST. */
+  private static String selectedColumn(Ast.Hop hop) {
+    return hop == Ast.Hop.SELF ? "NAME" : hop == Ast.Hop.NEXT ? "SRC" : "DST";
+  }
+
+  /**
+   * Joins the edges {@code e} on top of the stack with the layer at their other end,
+   * {@code n}: the one a template tests.
+   */
+  private void joinHopLayer(Ast.Hop hop) {
+    b.scan("LAYERS").as("n");
+    b.join(JoinRelType.INNER, b.and(
+        b.equals(b.field(2, "e", "VERSION_ID"), b.field(2, "n", "VERSION_ID")),
+        b.equals(b.field(2, "e", hop == Ast.Hop.NEXT ? "DST" : "SRC"),
+            b.field(2, "n", "NAME"))));
   }
 
   /**
