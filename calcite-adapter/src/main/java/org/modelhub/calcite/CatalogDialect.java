@@ -73,8 +73,12 @@ final class CatalogDialect extends H2SqlDialect {
     if (where != null) {
       conditions.add(where);
     }
-    where = conditions.isEmpty() ? null : conditions.size() == 1 ? conditions.get(0)
-        : SqlStdOperatorTable.AND.createCall(SqlParserPos.ZERO, conditions);
+    // AND unparses as a binary operator, so more than two conditions make a chain: a single
+    // call with three operands would be written with its first two only
+    where = null;
+    for (SqlNode c : conditions) {
+      where = where == null ? c : SqlStdOperatorTable.AND.createCall(SqlParserPos.ZERO, where, c);
+    }
     SqlNodeList orderBy = (SqlNodeList) renamer.apply(select.getOrderList());
     SqlNodeList groupBy = (SqlNodeList) renamer.apply(select.getGroup());
     SqlNode having = renamer.apply(select.getHaving());

@@ -105,6 +105,16 @@ class DriverTest {
         .sendsToH2(List.of("FROM \"PUBLIC\".\"LAYERS\" AS",
             "INNER JOIN \"PUBLIC\".\"VERSIONS\" AS", "\"TYPE\" = 'POOL'", "\"VERSION\" = 1"),
             List.of("(SELECT", "MODELHUB"));
+    // three filtered inputs: every input's condition reaches H2 (AND is binary: a call with
+    // three operands once lost the third, and with it VERSIONS' condition)
+    ModelHubAssert.that(url)
+        .query("select distinct v.model, v.version from versions v join edges e"
+            + " on e.version_id = v.id join layers l on l.version_id = e.version_id"
+            + " and l.name = e.dst where v.model = 'lenet-copy' and e.src = 'conv1'"
+            + " and l.type = 'POOL' order by v.model, v.version")
+        .returns("MODEL=lenet-copy; VERSION=1")
+        .sendsToH2(List.of("\"MODEL\" = 'lenet-copy'", "\"SRC\" = 'conv1'",
+            "\"TYPE\" = 'POOL'"), List.of("(SELECT"));
     // SEQ is the table's ORDINAL; the label stays SEQ
     ModelHubAssert.that(url)
         .query("select l.name, l.seq from layers l join versions v on l.version_id = v.id"
