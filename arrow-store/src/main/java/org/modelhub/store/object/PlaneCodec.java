@@ -45,6 +45,15 @@ enum PlaneCodec {
   private static final ThreadLocal<ZstdDecompressCtx> UNZSTD =
       ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
+  /**
+   * The bits per byte a plane of order-0 entropy {@code bits} is stored in, as
+   * {@link #encode} decides: rANS comes within about 0.005 bits of the entropy when that saves
+   * at least 1/2^{@value #MIN_SAVING_SHIFT} of the plane, else the plane stays raw.
+   */
+  static double storedBits(double bits) {
+    return bits + 0.005 < 8.0 - 8.0 / (1 << MIN_SAVING_SHIFT) ? bits + 0.005 : 8;
+  }
+
   String label() {
     return name().toLowerCase(java.util.Locale.ROOT);
   }

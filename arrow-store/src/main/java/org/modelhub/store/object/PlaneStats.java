@@ -72,8 +72,7 @@ public final class PlaneStats {
   public long estimate(long numValues) {
     double bytes = 0;
     for (int p = 0; p < width(); p++) {
-      double b = bits(p);
-      bytes += numValues * (b <= 7.93 ? b + 0.005 : 8) / 8;
+      bytes += numValues * PlaneCodec.storedBits(bits(p)) / 8;
     }
     return (long) Math.ceil(bytes) + 64L * width() + 600;
   }

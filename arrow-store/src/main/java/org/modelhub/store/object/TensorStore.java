@@ -85,13 +85,10 @@ public final class TensorStore implements AutoCloseable {
     }
     Map<String, String> meta = meta("planes", tensor);
     int width = tensor.dtype().size();
-    Compression codec = planesCodec;
-    PlanesEncoding.Written[] w = new PlanesEncoding.Written[1];
-    ObjectStore.StoredObject o = objects.put(out ->
-        w[0] = PlanesEncoding.write(out, meta, tensor.data(), width, codec));
-    return new ObjectInfo(tensor.sha256(), o.id(), "planes", w[0].codecs(), null,
-        tensor.numBytes(), o.size(), null, 0, w[0].bytes(), w[0].crcs(), null, null, null,
-        null);
+    StoredPlanes w = writePlanes(meta, tensor.data(), width);
+    return new ObjectInfo(tensor.sha256(), w.id(), "planes", w.planes.codecs(), null,
+        tensor.numBytes(), w.size(), null, 0, w.planes.bytes(), w.planes.crcs(), null, null,
+        null, null);
   }
 
   /**
@@ -110,13 +107,10 @@ public final class TensorStore implements AutoCloseable {
     Map<String, String> meta = meta("delta", tensor);
     meta.put("modelhub.base", baseInfo.sha256());
     meta.put("modelhub.delta_op", op.label());
-    Compression codec = planesCodec;
-    PlanesEncoding.Written[] w = new PlanesEncoding.Written[1];
-    ObjectStore.StoredObject o = objects.put(out -> w[0] = PlanesEncoding.write(out, meta,
-        ByteBuffer.wrap(residual), width, codec));
-    return new ObjectInfo(tensor.sha256(), o.id(), "delta", w[0].codecs(), baseInfo.sha256(),
-        tensor.numBytes(), o.size(), op.label(), baseInfo.chainDepth() + 1, w[0].bytes(),
-        w[0].crcs(), null, null, null, null);
+    StoredPlanes w = writePlanes(meta, ByteBuffer.wrap(residual), width);
+    return new ObjectInfo(tensor.sha256(), w.id(), "delta", w.planes.codecs(),
+        baseInfo.sha256(), tensor.numBytes(), w.size(), op.label(), baseInfo.chainDepth() + 1,
+        w.planes.bytes(), w.planes.crcs(), null, null, null, null);
   }
 
   /** Stores approximate values of a float32 tensor, recording the error they carry. */
@@ -143,13 +137,23 @@ public final class TensorStore implements AutoCloseable {
     meta.put("modelhub.lossy", scheme.label());
     meta.put("modelhub.decoded_sha256", decodedSha);
     meta.putAll(coded.params());
+    StoredPlanes w = writePlanes(meta, ByteBuffer.wrap(coded.codes()), scheme.codeWidth());
+    return new ObjectInfo(tensor.sha256(), w.id(), meta.get("modelhub.encoding"),
+        w.planes.codecs(), null, tensor.numBytes(), w.size(), null, 0, w.planes.bytes(),
+        w.planes.crcs(), scheme.label(), max, rmse, decodedSha);
+  }
+
+  /** An object written as planes, and what {@link PlanesEncoding#write} says of its planes. */
+  private record StoredPlanes(String id, long size, PlanesEncoding.Written planes) { }
+
+  /** Writes {@code values} of {@code width} bytes as a planes object with {@code meta}. */
+  private StoredPlanes writePlanes(Map<String, String> meta, ByteBuffer values, int width)
+      throws IOException {
     Compression codec = planesCodec;
     PlanesEncoding.Written[] w = new PlanesEncoding.Written[1];
-    ObjectStore.StoredObject o = objects.put(out -> w[0] = PlanesEncoding.write(out, meta,
-        ByteBuffer.wrap(coded.codes()), scheme.codeWidth(), codec));
-    return new ObjectInfo(tensor.sha256(), o.id(), meta.get("modelhub.encoding"), w[0].codecs(),
-        null, tensor.numBytes(), o.size(), null, 0, w[0].bytes(), w[0].crcs(), scheme.label(),
-        max, rmse, decodedSha);
+    ObjectStore.StoredObject o = objects.put(out ->
+        w[0] = PlanesEncoding.write(out, meta, values, width, codec));
+    return new StoredPlanes(o.id(), o.size(), w[0]);
   }
 
   /**
