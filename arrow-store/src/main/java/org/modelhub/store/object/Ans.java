@@ -156,30 +156,6 @@ final class Ans {
     }
   }
 
-  /** Symbol counts of {@code n} bytes of {@code b}. */
-  static long[] histogram(byte[] b, int n) {
-    // four tables, so that runs of one symbol do not serialise on one counter
-    int[] h0 = new int[256];
-    int[] h1 = new int[256];
-    int[] h2 = new int[256];
-    int[] h3 = new int[256];
-    int i = 0;
-    for (; i + 3 < n; i += 4) {
-      h0[b[i] & 0xff]++;
-      h1[b[i + 1] & 0xff]++;
-      h2[b[i + 2] & 0xff]++;
-      h3[b[i + 3] & 0xff]++;
-    }
-    for (; i < n; i++) {
-      h0[b[i] & 0xff]++;
-    }
-    long[] h = new long[256];
-    for (int s = 0; s < 256; s++) {
-      h[s] = (long) h0[s] + h1[s] + h2[s] + h3[s];
-    }
-    return h;
-  }
-
   /**
    * Codes {@code n > 0} bytes of {@code src} (at least two distinct values, as counted in
    * {@code table}) and returns the stream.

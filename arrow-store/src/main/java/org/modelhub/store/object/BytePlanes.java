@@ -66,16 +66,28 @@ final class BytePlanes {
     }
   }
 
-  /** Order-0 entropy in bits per byte of {@code len} bytes of {@code b} from {@code off}. */
-  static double entropy(byte[] b, int off, int len) {
-    if (len == 0) {
-      return 0;
+  /** Symbol counts of {@code n} bytes of {@code b}. */
+  static long[] histogram(byte[] b, int n) {
+    // four tables, so that runs of one symbol do not serialise on one counter
+    int[] h0 = new int[256];
+    int[] h1 = new int[256];
+    int[] h2 = new int[256];
+    int[] h3 = new int[256];
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+      h0[b[i] & 0xff]++;
+      h1[b[i + 1] & 0xff]++;
+      h2[b[i + 2] & 0xff]++;
+      h3[b[i + 3] & 0xff]++;
+    }
+    for (; i < n; i++) {
+      h0[b[i] & 0xff]++;
     }
     long[] h = new long[256];
-    for (int i = off, end = off + len; i < end; i++) {
-      h[b[i] & 0xff]++;
+    for (int s = 0; s < 256; s++) {
+      h[s] = (long) h0[s] + h1[s] + h2[s] + h3[s];
     }
-    return entropy(h, len);
+    return h;
   }
 
   static double entropy(long[] h, long total) {
@@ -96,7 +108,7 @@ final class BytePlanes {
   static double sampledEntropy(byte[] b, int len) {
     int run = 2048;
     if (len <= 8 * run) {
-      return entropy(b, 0, len);
+      return entropy(histogram(b, len), len);
     }
     long[] h = new long[256];
     long total = 0;

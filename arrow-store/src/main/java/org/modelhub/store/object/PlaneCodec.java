@@ -66,7 +66,7 @@ enum PlaneCodec {
     if (lz == Compression.NONE || n < 64 || BytePlanes.sampledEntropy(plane, n) > RAW_BITS) {
       return raw(plane, n);
     }
-    long[] counts = Ans.histogram(plane, n);
+    long[] counts = BytePlanes.histogram(plane, n);
     int distinct = 0;
     for (long c : counts) {
       distinct += c > 0 ? 1 : 0;

@@ -23,7 +23,7 @@ class AnsTest {
 
   /** Codes and decodes a plane (a single-symbol plane is {@link PlaneCodec#CONST}'s). */
   private static byte[] roundTrip(byte[] src) throws IOException {
-    long[] counts = Ans.histogram(src, src.length);
+    long[] counts = BytePlanes.histogram(src, src.length);
     if (Arrays.stream(counts).filter(c -> c > 0).count() < 2) {
       return src;
     }
@@ -61,7 +61,7 @@ class AnsTest {
         x -> x, x -> x % 3 == 0 ? x % 5 : 0, x -> x < 5000 ? 1 : 0,
         x -> (int) Math.abs(Math.log(x + 1.0) * 9)}) {
       byte[] src = plane(n, 42, f);
-      long[] counts = Ans.histogram(src, n);
+      long[] counts = BytePlanes.histogram(src, n);
       double entropy = BytePlanes.entropy(counts, n);
       double bits = 8.0 * roundTrip(src).length / n;
       assertTrue(bits < entropy + 0.02, bits + " bits per byte against an entropy of "
