@@ -44,27 +44,51 @@ public final class Lineage {
    * around {@code start} in one query; the walk runs over them in memory.
    */
   public static List<Row> of(Repository repo, VersionInfo start) {
-    Map<String, List<LineageLink>> up = new HashMap<>();
-    Map<String, List<LineageLink>> down = new HashMap<>();
-    for (LineageLink l : repo.catalog().lineageAround(start.id())) {
-      (l.up() ? up : down).computeIfAbsent(l.fromId(), k -> new ArrayList<>()).add(l);
+    return of(repo, start, Integer.MAX_VALUE, null);
+  }
+
+  /**
+   * The rows of {@link #of(Repository, VersionInfo)} at most {@code maxDepth} hops from
+   * {@code start}, in one direction ({@link #ANCESTOR} or {@link #DESCENDANT}) or both
+   * ({@code null}): the walk is breadth first, so these are the same rows, found by reading
+   * the lineage only that far.
+   */
+  public static List<Row> of(Repository repo, VersionInfo start, int maxDepth,
+      String direction) {
+    if (maxDepth < 0) {
+      throw new ModelHubException("lineage depth must be 0 or more, not " + maxDepth);
     }
-    up.values().forEach(links -> links.sort(PARENTS));
-    down.values().forEach(links -> links.sort(CHILDREN));
+    if (direction != null && !direction.equals(ANCESTOR) && !direction.equals(DESCENDANT)) {
+      throw new ModelHubException("lineage direction must be '" + ANCESTOR + "' or '"
+          + DESCENDANT + "', not '" + direction + "'");
+    }
+    boolean up = direction == null || direction.equals(ANCESTOR);
+    boolean down = direction == null || direction.equals(DESCENDANT);
+    Map<String, List<LineageLink>> parents = new HashMap<>();
+    Map<String, List<LineageLink>> children = new HashMap<>();
+    for (LineageLink l : repo.catalog().lineageAround(start.id(), up ? maxDepth - 1 : -1,
+        down ? maxDepth - 1 : -1)) {
+      (l.up() ? parents : children).computeIfAbsent(l.fromId(), k -> new ArrayList<>()).add(l);
+    }
+    parents.values().forEach(links -> links.sort(PARENTS));
+    children.values().forEach(links -> links.sort(CHILDREN));
     List<Row> rows = new ArrayList<>();
-    walk(up, start, ANCESTOR, rows);
-    walk(down, start, DESCENDANT, rows);
+    walk(parents, start, ANCESTOR, maxDepth, rows);
+    walk(children, start, DESCENDANT, maxDepth, rows);
     return rows;
   }
 
   private static void walk(Map<String, List<LineageLink>> links, VersionInfo start,
-      String direction, List<Row> rows) {
+      String direction, int maxDepth, List<Row> rows) {
     Set<String> seen = new HashSet<>();
     seen.add(start.id());
     Deque<Row> todo = new ArrayDeque<>();
     todo.add(new Row(start, "", 0, "", ""));
     while (!todo.isEmpty()) {
       Row r = todo.poll();
+      if (r.depth() == maxDepth) {
+        continue;
+      }
       for (LineageLink l : links.getOrDefault(r.version().id(), List.of())) {
         if (seen.add(l.version().id())) {
           Row row = new Row(l.version(), direction, r.depth() + 1, l.edge().kind(),

@@ -1,6 +1,7 @@
 package org.modelhub.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -24,14 +25,10 @@ class LineageTest {
    */
   @Test void oneQueryWalkMatchesWalkingHopByHop() {
     try (Repository repo = Repository.init(dir.resolve("repo"))) {
-      VersionInfo a = commit(repo, "a", List.of());
-      VersionInfo b = commit(repo, "b", List.of(a));
-      VersionInfo c = commit(repo, "c", List.of(a));
-      VersionInfo d = commit(repo, "d", List.of(c, b));
-      VersionInfo e = commit(repo, "e", List.of(d, b));
-      VersionInfo f = commit(repo, "f", List.of(e, a, c));
-      VersionInfo g = commit(repo, "g", List.of());
-      List<VersionInfo> all = List.of(a, b, c, d, e, f, g);
+      List<VersionInfo> all = dag(repo);
+      VersionInfo e = all.get(4);
+      VersionInfo f = all.get(5);
+      VersionInfo g = all.get(6);
       for (VersionInfo v : all) {
         assertEquals(hopByHop(repo, v), Lineage.of(repo, v), v.label());
       }
@@ -41,6 +38,42 @@ class LineageTest {
           .map(r -> r.version().label() + " " + r.depth() + " " + r.via()).toList());
       assertEquals(List.of(), Lineage.of(repo, g));
     }
+  }
+
+  /** A walk bounded in depth or direction gives the rows of the whole walk that fit. */
+  @Test void boundedWalkIsThePrefixOfTheWhole() {
+    try (Repository repo = Repository.init(dir.resolve("repo"))) {
+      List<VersionInfo> versions = dag(repo);
+      VersionInfo a = versions.get(0);
+      for (VersionInfo v : versions) {
+        List<Lineage.Row> all = Lineage.of(repo, v);
+        for (int depth = 0; depth <= 4; depth++) {
+          for (String direction : new String[] {null, Lineage.ANCESTOR, Lineage.DESCENDANT}) {
+            int max = depth;
+            assertEquals(all.stream().filter(r -> r.depth() <= max
+                    && (direction == null || r.direction().equals(direction))).toList(),
+                Lineage.of(repo, v, depth, direction), v.label() + " " + depth + " " + direction);
+          }
+        }
+      }
+      ModelHubException bad = assertThrows(ModelHubException.class,
+          () -> Lineage.of(repo, a, 2, "up"));
+      assertEquals("lineage direction must be 'ancestor' or 'descendant', not 'up'",
+          bad.getMessage());
+      assertThrows(ModelHubException.class, () -> Lineage.of(repo, a, -1, null));
+    }
+  }
+
+  /** Versions a to g: merges, a diamond, versions reached by paths of different lengths. */
+  private static List<VersionInfo> dag(Repository repo) {
+    VersionInfo a = commit(repo, "a", List.of());
+    VersionInfo b = commit(repo, "b", List.of(a));
+    VersionInfo c = commit(repo, "c", List.of(a));
+    VersionInfo d = commit(repo, "d", List.of(c, b));
+    VersionInfo e = commit(repo, "e", List.of(d, b));
+    VersionInfo f = commit(repo, "f", List.of(e, a, c));
+    VersionInfo g = commit(repo, "g", List.of());
+    return List.of(a, b, c, d, e, f, g);
   }
 
   private static VersionInfo commit(Repository repo, String model, List<VersionInfo> parents) {

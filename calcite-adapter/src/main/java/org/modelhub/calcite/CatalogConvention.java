@@ -45,6 +45,7 @@ final class CatalogConvention extends JdbcConvention {
     planner.addRule(ProjectRule.of(this));
     planner.addRule(FilterRule.of(this));
     planner.addRule(SplitFilterRule.INSTANCE);
+    CatalogRecursion.rules(this).forEach(planner::addRule);
   }
 
   /** Whether H2 can evaluate every call in these expressions. */

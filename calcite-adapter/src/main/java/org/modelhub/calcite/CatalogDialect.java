@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.calcite.sql.JoinType;
 import org.apache.calcite.sql.SqlBasicCall;
 import org.apache.calcite.sql.SqlCall;
@@ -37,6 +38,13 @@ final class CatalogDialect extends H2SqlDialect {
 
   @Override public void unparseCall(SqlWriter writer, SqlCall call, int leftPrec,
       int rightPrec) {
+    if (CatalogRecursion.isRecursionTable(call)) {
+      // a query of its own, not TABLE(): in parentheses where it is a derived table
+      SqlWriter.Frame frame = writer.startList("(", ")");
+      call.operand(0).unparse(writer, 0, 0);
+      writer.endList(frame);
+      return;
+    }
     SqlCall flat = call instanceof SqlSelect select ? flatten(select) : call;
     super.unparseCall(writer, flat, leftPrec, rightPrec);
   }
@@ -47,7 +55,7 @@ final class CatalogDialect extends H2SqlDialect {
       return select;
     }
     // alias of each derived table -> (its column -> the table's column)
-    Map<String, Map<String, String>> renames = new HashMap<>();
+    Map<String, UnaryOperator<String>> renames = new HashMap<>();
     List<SqlNode> conditions = new ArrayList<>();
     SqlNode from = flattenFrom(select.getFrom(), renames, conditions);
     if (from == null || renames.isEmpty()) {
@@ -69,7 +77,7 @@ final class CatalogDialect extends H2SqlDialect {
       items.add(renamed);
     }
     SqlNode where = renamer.apply(select.getWhere());
-    from = renamer.apply(from);
+    from = renameJoins(from, renamer);
     if (where != null) {
       conditions.add(where);
     }
@@ -96,11 +104,24 @@ final class CatalogDialect extends H2SqlDialect {
   }
 
   /**
+   * The FROM clause with its join conditions renamed. A derived table left in it is not: it
+   * cannot see the other aliases of the FROM clause.
+   */
+  private static SqlNode renameJoins(SqlNode from, Renamer renamer) {
+    if (!(from instanceof SqlJoin join)) {
+      return from;
+    }
+    return new SqlJoin(join.getParserPosition(), renameJoins(join.getLeft(), renamer),
+        join.isNaturalNode(), join.getJoinTypeNode(), renameJoins(join.getRight(), renamer),
+        join.getConditionTypeNode(), renamer.apply(join.getCondition()));
+  }
+
+  /**
    * The FROM clause with simple derived tables replaced by their table, recording their
    * columns and (alias-qualified) conditions; null when a join is not inner.
    */
   private static @Nullable SqlNode flattenFrom(SqlNode from,
-      Map<String, Map<String, String>> renames, List<SqlNode> conditions) {
+      Map<String, UnaryOperator<String>> renames, List<SqlNode> conditions) {
     if (from instanceof SqlJoin join) {
       JoinType type = join.getJoinType();
       if (type != JoinType.INNER && type != JoinType.COMMA && type != JoinType.CROSS
@@ -122,7 +143,12 @@ final class CatalogDialect extends H2SqlDialect {
         || !alias.isSimple() || renames.containsKey(alias.getSimple())) {
       return from;
     }
-    Map<String, String> columns = columns(inner);
+    if (isRecursion(inner)) {
+      // SELECT * FROM (WITH RECURSIVE ...): the recursive query is the derived table
+      renames.put(alias.getSimple(), UnaryOperator.identity());
+      return SqlStdOperatorTable.AS.createCall(SqlParserPos.ZERO, inner.getFrom(), alias);
+    }
+    UnaryOperator<String> columns = columns(inner);
     if (columns == null) {
       return from;
     }
@@ -133,11 +159,25 @@ final class CatalogDialect extends H2SqlDialect {
     return SqlStdOperatorTable.AS.createCall(SqlParserPos.ZERO, inner.getFrom(), alias);
   }
 
+  /** Whether {@code inner} is all of a recursive query: {@code SELECT * FROM TABLE(...)}. */
+  private static boolean isRecursion(SqlSelect inner) {
+    return inner.getFrom() instanceof SqlCall from && CatalogRecursion.isRecursionTable(from)
+        && isStar(inner.getSelectList()) && inner.getWhere() == null && inner.getGroup() == null
+        && inner.getOrderList() == null && inner.getFetch() == null
+        && inner.getOffset() == null;
+  }
+
+  private static boolean isStar(@Nullable SqlNodeList items) {
+    return items != null && items.size() == 1 && items.get(0) instanceof SqlIdentifier star
+        && star.isStar() && star.names.size() == 1;
+  }
+
   /**
-   * The columns a derived table selects from its one table, by the name it gives them; null
-   * unless it only selects, renames and filters columns of one table without sub-queries.
+   * The table's column for each name a derived table gives one (null for a name it does not
+   * give); null unless it only selects ({@code *} or columns), renames and filters columns of
+   * one table without sub-queries.
    */
-  private static @Nullable Map<String, String> columns(SqlSelect inner) {
+  private static @Nullable UnaryOperator<String> columns(SqlSelect inner) {
     if (!(inner.getFrom() instanceof SqlIdentifier) || inner.isDistinct()
         || inner.getGroup() != null || inner.getHaving() != null
         || inner.getOrderList() != null && !inner.getOrderList().isEmpty()
@@ -147,6 +187,9 @@ final class CatalogDialect extends H2SqlDialect {
         || inner.getHints() != null && !inner.getHints().isEmpty()
         || inner.getWhere() != null && !plain(inner.getWhere())) {
       return null;
+    }
+    if (isStar(inner.getSelectList())) {
+      return UnaryOperator.identity();
     }
     Map<String, String> columns = new HashMap<>();
     for (SqlNode item : inner.getSelectList()) {
@@ -161,7 +204,7 @@ final class CatalogDialect extends H2SqlDialect {
       }
       columns.put(name == null ? id.getSimple() : name, id.getSimple());
     }
-    return columns;
+    return columns::get;
   }
 
   /** Whether a condition is made of columns, values and operators only (no sub-query). */
@@ -203,10 +246,10 @@ final class CatalogDialect extends H2SqlDialect {
    * on a column it does not know and on an unqualified name, which could now be ambiguous.
    */
   private static final class Renamer extends SqlShuttle {
-    private final Map<String, Map<String, String>> renames;
+    private final Map<String, UnaryOperator<String>> renames;
     boolean failed;
 
-    Renamer(Map<String, Map<String, String>> renames) {
+    Renamer(Map<String, UnaryOperator<String>> renames) {
       this.renames = renames;
     }
 
@@ -233,11 +276,11 @@ final class CatalogDialect extends H2SqlDialect {
         failed |= id.isSimple() && !id.isStar();
         return id;
       }
-      Map<String, String> columns = renames.get(id.names.get(0));
+      UnaryOperator<String> columns = renames.get(id.names.get(0));
       if (columns == null) {
         return id;
       }
-      String column = columns.get(id.names.get(1));
+      String column = columns.apply(id.names.get(1));
       if (column == null) {
         failed = true;
         return id;

@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableMultimap;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.calcite.linq4j.function.Parameter;
 import org.apache.calcite.schema.Function;
 import org.apache.calcite.schema.ScannableTable;
 import org.apache.calcite.schema.impl.TableFunctionImpl;
@@ -46,9 +47,15 @@ public final class ModelHubFunctions {
     String value();
   }
 
-  /** Ancestors and descendants of a version, with their depth (hops) and edge kind. */
+  /**
+   * Ancestors and descendants of a version, with their depth (hops) and edge kind. {@code
+   * MAX_DEPTH} and {@code DIRECTION} ('ancestor' or 'descendant') give the same rows as a
+   * filter on {@code DEPTH} and {@code DIRECTION}, but the lineage is read only that far.
+   */
   @SqlName("LINEAGE_OF")
-  public static ScannableTable lineageOf(String version) {
+  public static ScannableTable lineageOf(@Parameter(name = "VERSION") String version,
+      @Parameter(name = "MAX_DEPTH", optional = true) Integer maxDepth,
+      @Parameter(name = "DIRECTION", optional = true) String direction) {
     return new ResultTable() {
       @Override protected List<Column> columns() {
         return List.of(col("ID", SqlTypeName.VARCHAR), col("MODEL", SqlTypeName.VARCHAR),
@@ -59,7 +66,8 @@ public final class ModelHubFunctions {
 
       @Override protected List<Object[]> rows(Repository repo) {
         List<Object[]> rows = new ArrayList<>();
-        for (Lineage.Row r : Lineage.of(repo, repo.resolve(version))) {
+        for (Lineage.Row r : Lineage.of(repo, repo.resolve(version),
+            maxDepth == null ? Integer.MAX_VALUE : maxDepth, direction)) {
           VersionInfo v = r.version();
           rows.add(new Object[] {v.id(), v.model(), v.version(), r.direction(), r.depth(),
               r.kind(), r.via()});

@@ -27,7 +27,7 @@ final class ModelHubPrepare extends CalcitePrepareImpl {
   @Override public <T> CalciteSignature<T> prepareSql(Context context, Query<T> query,
       Type elementType, long maxRowCount) {
     try {
-      return prepare(context, query, elementType, maxRowCount);
+      return ModelHubSchema.preparing(() -> prepare(context, query, elementType, maxRowCount));
     } catch (RuntimeException e) {
       throw ReadOnlyTables.unwrap(e);
     }

@@ -45,16 +45,18 @@ public final class Catalog implements AutoCloseable {
   public static final String READER = "MODELHUB_READER";
 
   /**
-   * {@link #lineageAround}: walks up from ?1 in UP and down in DOWN, then reads the edges
-   * (joined, not tested with IN: H2 would run the recursion again for each edge it tests).
+   * {@link #lineageAround}: walks up from ?1 in UP at most ?2 hops and down in DOWN at most
+   * ?3 hops (a negative bound skips that direction), then reads the edges out of the
+   * versions it reached (joined, not tested with IN: H2 would run the recursion again for
+   * each edge it tests).
    */
   private static final String LINEAGE_AROUND = "WITH RECURSIVE"
-      + " UP(ID, DEPTH) AS (SELECT CAST(?1 AS CHAR(64)), 0 UNION ALL"
+      + " UP(ID, DEPTH) AS (SELECT CAST(?1 AS CHAR(64)), 0 WHERE ?2 >= 0 UNION ALL"
       + " SELECT DISTINCT l.PARENT_ID, u.DEPTH + 1 FROM UP u JOIN LINEAGE l ON l.CHILD_ID = u.ID"
-      + " WHERE u.DEPTH < (SELECT COUNT(*) FROM VERSIONS)),"
-      + " DOWN(ID, DEPTH) AS (SELECT CAST(?1 AS CHAR(64)), 0 UNION ALL"
+      + " WHERE u.DEPTH < ?2 AND u.DEPTH < (SELECT COUNT(*) FROM VERSIONS)),"
+      + " DOWN(ID, DEPTH) AS (SELECT CAST(?1 AS CHAR(64)), 0 WHERE ?3 >= 0 UNION ALL"
       + " SELECT DISTINCT l.CHILD_ID, d.DEPTH + 1 FROM DOWN d JOIN LINEAGE l ON l.PARENT_ID = d.ID"
-      + " WHERE d.DEPTH < (SELECT COUNT(*) FROM VERSIONS))"
+      + " WHERE d.DEPTH < ?3 AND d.DEPTH < (SELECT COUNT(*) FROM VERSIONS))"
       + " SELECT TRUE, l.PARENT_ID, l.CHILD_ID, l.KIND, l.ORDINAL, "
       + prefixed("v.", VERSION_COLUMNS) + " FROM (SELECT DISTINCT ID FROM UP) u"
       + " JOIN LINEAGE l ON l.CHILD_ID = u.ID JOIN VERSIONS v ON v.ID = l.PARENT_ID"
@@ -201,13 +203,20 @@ public final class Catalog implements AutoCloseable {
    * the recursion keeps distinct versions only, so a version reached by many paths costs one
    * row per depth, not one per path; the depth bound (the number of versions) ends a walk
    * around a cycle, which commits cannot make.
+   *
+   * @param upHops the edges out of ancestors at most this many hops away come back: 0 gives
+   *     the edges to the parents of {@code id}, {@link Integer#MAX_VALUE} all ancestors, a
+   *     negative number none
+   * @param downHops the same for descendants
    */
-  public synchronized List<LineageLink> lineageAround(String id) {
+  public synchronized List<LineageLink> lineageAround(String id, int upHops, int downHops) {
     try {
       if (lineageAround == null) {
         lineageAround = conn.prepareStatement(LINEAGE_AROUND);
       }
       lineageAround.setString(1, id);
+      lineageAround.setInt(2, upHops);
+      lineageAround.setInt(3, downHops);
       List<LineageLink> out = new ArrayList<>();
       try (ResultSet rs = lineageAround.executeQuery()) {
         while (rs.next()) {
