@@ -98,8 +98,9 @@ public final class SqlCatalogBench {
           (Consumer<Object>) sql -> generated.add(String.valueOf(sql)));
       try (PreparedStatement d = prepare(driver, q.driverSql(), hook);
            PreparedStatement h = h2.prepareStatement(q.h2Sql());
-           PreparedStatement sent = generated.size() == 1
-               ? h2.prepareStatement(generated.get(0)) : null) {
+           PreparedStatement sent = d.isWrapperFor(DirectQuery.class)
+               ? h2.prepareStatement(d.unwrap(DirectQuery.class).sql())
+               : generated.size() == 1 ? h2.prepareStatement(generated.get(0)) : null) {
         int rows = checkSameRows(q, d, h);
         List<PreparedStatement> sides = new ArrayList<>(List.of(d, h));
         if (sent != null) {

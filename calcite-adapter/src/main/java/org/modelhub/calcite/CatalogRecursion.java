@@ -35,6 +35,7 @@ import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.runtime.Hook;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlJoin;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
@@ -66,7 +67,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * (seed UNION ALL step) SELECT * FROM "A")}. A union H2 cannot run (not {@code UNION ALL},
  * an iteration limit, an input outside the catalog) stays Calcite's.
  */
-final class CatalogRecursion {
+public final class CatalogRecursion {
   private CatalogRecursion() {
   }
 
@@ -305,16 +306,21 @@ final class CatalogRecursion {
         throw new NotPushed("H2 cannot read recursive table " + table + " in a sub-query");
       }
       SqlParserPos pos = SqlParserPos.ZERO;
+      SqlSelect all = new SqlSelect(pos, null, SqlNodeList.SINGLETON_STAR,
+          new SqlIdentifier(table, pos), null, null, null, null, null, null, null, null,
+          SqlNodeList.EMPTY);
+      new SqlWith(pos, SqlNodeList.of(item(call)), all).unparse(writer, 0, 0);
+    }
+
+    /** {@code name(columns) AS (seed UNION ALL step)}, recursive. */
+    SqlWithItem item(SqlCall call) {
+      SqlParserPos pos = SqlParserPos.ZERO;
       SqlNodeList names = new SqlNodeList(pos);
       columns.forEach(c -> names.add(new SqlIdentifier(c, pos)));
       SqlNode union = SqlStdOperatorTable.UNION_ALL.createCall(pos, call.operand(0),
           call.operand(1));
-      SqlWithItem item = new SqlWithItem(pos, new SqlIdentifier(table, pos), names, union,
+      return new SqlWithItem(pos, new SqlIdentifier(table, pos), names, union,
           SqlLiteral.createBoolean(true, pos));
-      SqlSelect all = new SqlSelect(pos, null, SqlNodeList.SINGLETON_STAR,
-          new SqlIdentifier(table, pos), null, null, null, null, null, null, null, null,
-          SqlNodeList.EMPTY);
-      new SqlWith(pos, SqlNodeList.of(item), all).unparse(writer, 0, 0);
     }
 
     /**
@@ -388,6 +394,45 @@ final class CatalogRecursion {
   private static String name(RelOptTable table) {
     List<String> names = table.getQualifiedName();
     return names.get(names.size() - 1);
+  }
+
+  /**
+   * {@code statement} with the recursive queries its FROM clause joins moved to a WITH
+   * clause at its top, read there by name: H2 runs them as the statement's own common table
+   * expressions, as in a query written by hand, not as derived tables. Anything else comes
+   * back as it is.
+   */
+  public static SqlNode withAtTop(SqlNode statement) {
+    if (!(statement instanceof SqlSelect select)) {
+      return statement;
+    }
+    SqlSelect flat = CatalogDialect.flatten(select);
+    List<SqlWithItem> items = new ArrayList<>();
+    SqlNode from = hoist(flat.getFrom(), items);
+    if (items.isEmpty() || items.stream().map(i -> i.name.getSimple()).distinct().count()
+        != items.size()) {
+      return statement;
+    }
+    flat.setFrom(from);
+    return new SqlWith(SqlParserPos.ZERO, new SqlNodeList(items, SqlParserPos.ZERO), flat);
+  }
+
+  /** {@code from} with each recursion it joins as a derived table read by name instead. */
+  private static @Nullable SqlNode hoist(@Nullable SqlNode from, List<SqlWithItem> items) {
+    if (from instanceof SqlJoin join) {
+      join.setLeft(hoist(join.getLeft(), items));
+      join.setRight(hoist(join.getRight(), items));
+      return join;
+    }
+    if (from != null && from.getKind() == SqlKind.AS
+        && ((SqlCall) from).operand(0) instanceof SqlCall table && isRecursionTable(table)) {
+      SqlCall recursion = table.operand(0);
+      WithRecursive op = (WithRecursive) recursion.getOperator();
+      items.add(op.item(recursion));
+      return SqlStdOperatorTable.AS.createCall(SqlParserPos.ZERO,
+          new SqlIdentifier(op.table, SqlParserPos.ZERO), ((SqlCall) from).operand(1));
+    }
+    return from;
   }
 
   /** Whether {@code call} is the {@code TABLE( )} that Calcite writes around a recursion. */

@@ -25,6 +25,7 @@ import org.apache.calcite.jdbc.CalcitePrepare;
 import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.util.SqlString;
+import org.modelhub.calcite.CatalogRecursion;
 import org.modelhub.calcite.ModelHubSchema;
 
 /**
@@ -61,7 +62,10 @@ public final class DirectQuery {
     return EXECUTIONS.get();
   }
 
-  /** The SQL sent to H2: what Calcite's JdbcToEnumerableConverter would send. */
+  /**
+   * The SQL sent to H2: what Calcite's JdbcToEnumerableConverter would send, except that
+   * recursive queries are the statement's own WITH clause ({@link CatalogRecursion#withAtTop}).
+   */
   public String sql() {
     return sql;
   }
@@ -82,11 +86,12 @@ public final class DirectQuery {
     JdbcConvention convention = (JdbcConvention) root.rel.getInput(0).getConvention();
     SqlDialect dialect = convention.dialect;
     try {
-      // what JdbcToEnumerableConverter.generateSql does (a plan without correlation)
+      // what JdbcToEnumerableConverter.generateSql does (a plan without correlation), with
+      // recursive queries as H2 runs them best
       JdbcImplementor implementor = new JdbcImplementor(dialect,
           (JavaTypeFactory) root.rel.getCluster().getTypeFactory());
-      SqlString sql = implementor.visitRoot(root.rel.getInput(0)).asStatement()
-          .toSqlString(dialect);
+      SqlString sql = CatalogRecursion.withAtTop(implementor.visitRoot(root.rel.getInput(0))
+          .asStatement()).toSqlString(dialect);
       List<Integer> params = sql.getDynamicParameters();
       return new DirectQuery(sql.getSql(),
           params == null ? new int[0] : params.stream().mapToInt(i -> i).toArray(), columns);

@@ -100,6 +100,11 @@ class RecursiveQueryTest {
     assertTrue(plan.startsWith("JdbcToEnumerableConverter") && plan.contains("JdbcRecursiveUnion")
         && plan.contains("JdbcTransientScan"), plan);
     assertFalse(plan.contains("EnumerableRepeatUnion") || plan.contains("Spool"), plan);
+    try (PreparedStatement ps = conn.prepareStatement(ANCESTORS)) {
+      // the direct path sends the recursion as the statement's own WITH clause
+      String sql = ps.unwrap(DirectQuery.class).sql();
+      assertTrue(sql.startsWith("WITH RECURSIVE \"A\"") && sql.contains("FROM \"A\" AS"), sql);
+    }
     for (VersionInfo v : VERSIONS) {
       for (int depth = 1; depth <= 4; depth++) {
         long before = DirectQuery.executions();
