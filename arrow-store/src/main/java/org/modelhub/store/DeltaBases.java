@@ -53,11 +53,12 @@ final class DeltaBases {
     long n = t.numValues();
     long materialised = PlaneStats.of(value, null, width, null, true).estimate(n);
     long xor = PlaneStats.of(value, base, width, DeltaOp.XOR, true).estimate(n);
-    long sub = width == 1 ? Long.MAX_VALUE
-        : PlaneStats.of(value, base, width, DeltaOp.SUB, true).estimate(n);
+    long zigzag = width == 1 ? Long.MAX_VALUE
+        : PlaneStats.of(value, base, width, DeltaOp.ZIGZAG, true).estimate(n);
     ObjectInfo stored;
-    if (Math.min(xor, sub) <= PAYS * materialised) {
-      stored = store.putDelta(t, base, e.object(), xor <= sub ? DeltaOp.XOR : DeltaOp.SUB);
+    if (Math.min(xor, zigzag) <= PAYS * materialised) {
+      stored = store.putDelta(t, base, e.object(),
+          xor <= zigzag ? DeltaOp.XOR : DeltaOp.ZIGZAG);
     } else {
       stored = store.put(t);
     }

@@ -165,10 +165,10 @@ public final class Archiver {
         byte[] b = raw(pe);
         int w = ce.dtype().size();
         long xor = PlaneStats.of(a, b, w, DeltaOp.XOR, false).estimate(ce.numValues());
-        long sub = w == 1 ? Long.MAX_VALUE
-            : PlaneStats.of(a, b, w, DeltaOp.SUB, false).estimate(ce.numValues());
-        g.delta(node.get(pe.sha256()), node.get(ce.sha256()), Math.min(xor, sub),
-            xor <= sub ? DeltaOp.XOR.label() : DeltaOp.SUB.label());
+        long zigzag = w == 1 ? Long.MAX_VALUE
+            : PlaneStats.of(a, b, w, DeltaOp.ZIGZAG, false).estimate(ce.numValues());
+        g.delta(node.get(pe.sha256()), node.get(ce.sha256()), Math.min(xor, zigzag),
+            xor <= zigzag ? DeltaOp.XOR.label() : DeltaOp.ZIGZAG.label());
       }
       progress.advance(1);
     }
