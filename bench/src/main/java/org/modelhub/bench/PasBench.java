@@ -51,6 +51,9 @@ import org.modelhub.store.pas.StorageGraph;
  * that misses its target says so.
  *
  * <p>Arguments: {@code [corpus-dir] [runs] [snapshots] [minibatches-between-snapshots]}.
+ * The trained workloads (their DL4J zips) are kept in {@code pas-workloads/} under the
+ * folder {@code -Dmodelhub.bench.work} names, one folder per set of parameters; delete it to
+ * train again.
  */
 public final class PasBench {
   private static final double MB = 1e6;
@@ -101,10 +104,12 @@ public final class PasBench {
         System.getProperty("java.io.tmpdir"))).toAbsolutePath();
     Path work = Files.createTempDirectory(Files.createDirectories(base), "pas");
     try {
-      PasWorkloads w = new PasWorkloads(corpus, work, s -> System.err.println("pas: " + s));
+      // training takes minutes: its DL4J zips are kept beside the scratch folders
+      PasWorkloads w = new PasWorkloads(corpus, base.resolve("pas-workloads"),
+          s -> System.err.println("pas: " + s));
       long t0 = System.nanoTime();
-      List<Workload> workloads = List.of(w.training(snapshots, every),
-          w.fineTunes(10, 20), w.independent());
+      List<Workload> workloads = new ArrayList<>(w.trained(snapshots, every, 10, 20));
+      workloads.add(w.independent());
       System.err.printf(Locale.ROOT, "pas: workloads ready in %.0f s%n", BenchSupport.seconds(t0));
       Map<Workload, Figures> figures = new LinkedHashMap<>();
       double[][] progressive = null;
