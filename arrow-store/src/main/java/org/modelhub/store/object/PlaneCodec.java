@@ -105,8 +105,22 @@ enum PlaneCodec {
     return values()[tag];
   }
 
+  /**
+   * A decoded plane: {@code n} bytes of {@code bytes} from {@code off}. A raw plane is not
+   * copied: it is read in place, inside the coded value.
+   */
+  record Plane(byte[] bytes, int off, int n) {
+    Plane(byte[] bytes) {
+      this(bytes, 0, bytes.length);
+    }
+
+    byte[] toArray() {
+      return Arrays.copyOfRange(bytes, off, off + n);
+    }
+  }
+
   /** Decodes a coded plane of {@code n} bytes ({@link #of} checked its header). */
-  static byte[] decode(byte[] value, int off, int len, int n) throws IOException {
+  static Plane decode(byte[] value, int off, int len, int n) throws IOException {
     PlaneCodec codec = of(value, off, len);
     int declared = (value[off + 1] & 0xff) | (value[off + 2] & 0xff) << 8
         | (value[off + 3] & 0xff) << 16 | (value[off + 4] & 0xff) << 24;
@@ -120,22 +134,22 @@ enum PlaneCodec {
         if (size != n) {
           throw new IOException("raw plane holds " + size + " bytes for " + n + " values");
         }
-        return Arrays.copyOfRange(value, at, at + n);
+        return new Plane(value, at, n);
       case CONST:
         if (size != 1) {
           throw new IOException("constant plane holds " + size + " bytes, expected 1");
         }
         byte[] c = new byte[n];
         Arrays.fill(c, value[at]);
-        return c;
+        return new Plane(c);
       case ANS:
         byte[] a = new byte[n];
         Ans.decode(value, at, size, a, n);
-        return a;
+        return new Plane(a);
       case ZSTD:
-        return unzstd(value, at, size, n);
+        return new Plane(unzstd(value, at, size, n));
       default:
-        return unlz4(value, at, size, n);
+        return new Plane(unlz4(value, at, size, n));
     }
   }
 
