@@ -40,6 +40,26 @@ class PlaneCodecTest {
     assertEquals(PlaneCodec.RAW, chosen(new byte[10], Compression.ZSTD));
   }
 
+  /**
+   * A large plane tries zstd whole only when pieces of it code close to rANS: long runs still
+   * get zstd, a nearly constant plane without runs gets rANS without the whole trial.
+   */
+  @Test void largePlanesTryLzOnPiecesFirst() throws IOException {
+    int n = 1 << 20;
+    byte[] runs = new byte[n];
+    for (int i = 0; i < n; i++) {
+      runs[i] = (byte) ((i / 50_000) % 4 != 0 ? 0 : 1 + (i / 50_000) % 3);
+    }
+    assertEquals(PlaneCodec.ZSTD, chosen(runs, Compression.ZSTD));
+    assertEquals(PlaneCodec.LZ4, chosen(runs, Compression.LZ4));
+    Random r = new Random(5);
+    byte[] sparse = new byte[n];
+    for (int i = 0; i < n; i++) {
+      sparse[i] = (byte) (r.nextInt(10) == 0 ? r.nextInt(4) : 0);
+    }
+    assertEquals(PlaneCodec.ANS, chosen(sparse, Compression.ZSTD));
+  }
+
   @Test void rejectsBadHeaders() throws IOException {
     byte[] coded = PlaneCodec.encode(new byte[1000], 1000, Compression.ZSTD);
     assertThrows(IOException.class, () -> PlaneCodec.decode(coded, 0, 3, 1000));
