@@ -38,6 +38,11 @@ public enum DeltaOp {
     apply(value, base, out, len, width, true);
   }
 
+  /** The delta of one 4-byte value (as a little-endian int) against its base. */
+  int encode(int value, int base) {
+    return this == XOR ? value ^ base : value - base;
+  }
+
   /** Inverts {@link #encode}: {@code out[i] = delta[i] (inverse op) base[i]}. */
   void decode(byte[] delta, byte[] base, byte[] out, int len, int width) {
     apply(delta, base, out, len, width, false);
@@ -65,7 +70,7 @@ public enum DeltaOp {
         for (int i = 0; i + 4 <= len; i += 4) {
           int x = (int) INT.get(a, i);
           int b = (int) INT.get(base, i);
-          INT.set(out, i, encode ? x - b : x + b);
+          INT.set(out, i, encode ? encode(x, b) : x + b);
         }
         break;
       case 2:
