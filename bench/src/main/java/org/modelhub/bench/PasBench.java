@@ -11,6 +11,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,7 @@ import org.modelhub.store.catalog.TensorEntry;
 import org.modelhub.store.catalog.VersionInfo;
 import org.modelhub.store.format.safetensors.SafetensorsExporter;
 import org.modelhub.store.model.DType;
+import org.modelhub.store.model.ModelContent;
 import org.modelhub.store.model.Tensor;
 import org.modelhub.store.object.Compression;
 import org.modelhub.store.object.DeltaOp;
@@ -51,6 +53,9 @@ import org.modelhub.store.pas.StorageGraph;
  * that misses its target says so.
  *
  * <p>Arguments: {@code [corpus-dir] [runs] [snapshots] [minibatches-between-snapshots]}.
+ * The trained workloads (their DL4J zips) are kept in {@code pas-workloads/} under the
+ * folder {@code -Dmodelhub.bench.work} names, one folder per set of parameters; delete it to
+ * train again.
  */
 public final class PasBench {
   private static final double MB = 1e6;
@@ -101,10 +106,12 @@ public final class PasBench {
         System.getProperty("java.io.tmpdir"))).toAbsolutePath();
     Path work = Files.createTempDirectory(Files.createDirectories(base), "pas");
     try {
-      PasWorkloads w = new PasWorkloads(corpus, work, s -> System.err.println("pas: " + s));
+      // training takes minutes: its DL4J zips are kept beside the scratch folders
+      PasWorkloads w = new PasWorkloads(corpus, base.resolve("pas-workloads"),
+          s -> System.err.println("pas: " + s));
       long t0 = System.nanoTime();
-      List<Workload> workloads = List.of(w.training(snapshots, every),
-          w.fineTunes(10, 20), w.independent());
+      List<Workload> workloads = new ArrayList<>(w.trained(snapshots, every, 10, 20));
+      workloads.add(w.independent());
       System.err.printf(Locale.ROOT, "pas: workloads ready in %.0f s%n", BenchSupport.seconds(t0));
       Map<Workload, Figures> figures = new LinkedHashMap<>();
       double[][] progressive = null;
@@ -237,7 +244,10 @@ public final class PasBench {
   private static List<VersionInfo> commitAll(Repository repo, Workload wl) {
     List<VersionInfo> vs = new ArrayList<>();
     for (Version v : wl.versions()) {
-      Commit c = repo.newCommit().model(v.model()).message(v.label()).content(v.content());
+      ModelContent m = v.content();
+      Commit c = repo.newCommit().model(v.model()).message(v.label())
+          .content(new ModelContent(m.network(), fresh(m.tensors()), m.hyperparams(),
+              m.metrics()));
       c = v.parent() < 0 ? c.noParent() : c.parent(vs.get(v.parent()), v.kind());
       vs.add(c.run(Progress.NONE));
     }
@@ -300,14 +310,15 @@ public final class PasBench {
       }
       try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.NONE)) {
         List<ObjectInfo> infos = new ArrayList<>();
+        List<Tensor> tensors = fresh(distinct.values());
         long t0 = System.nanoTime();
-        for (Tensor t : distinct.values()) {
+        for (Tensor t : tensors) {
           infos.add(store.put(t));
         }
         double e = BenchSupport.seconds(t0);
         t0 = System.nanoTime();
         int i = 0;
-        for (Tensor t : distinct.values()) {
+        for (Tensor t : tensors) {
           store.get(infos.get(i++), t.name(), t.dtype(), t.shape(), t.name());
         }
         double d = BenchSupport.seconds(t0);
@@ -323,6 +334,19 @@ public final class PasBench {
     f.codecDecode = bytes / MB / BenchSupport.median(codecDec);
     f.encode = bytes / MB / BenchSupport.median(enc);
     f.decode = bytes / MB / BenchSupport.median(dec);
+  }
+
+  /**
+   * The same tensors (sharing their values) without their sha256: a tensor computes it once
+   * and keeps it, so without fresh copies every run after the first would skip hashing the
+   * values, which a commit of newly imported weights does.
+   */
+  private static List<Tensor> fresh(Collection<Tensor> tensors) {
+    List<Tensor> out = new ArrayList<>();
+    for (Tensor t : tensors) {
+      out.add(new Tensor(t.name(), t.dtype(), t.shape(), t.data()));
+    }
+    return out;
   }
 
   private static Map<String, Tensor> distinct(Workload wl) {
@@ -497,9 +521,10 @@ public final class PasBench {
 
     o.append("\nspeed, MB/s of raw values, distinct tensors, one thread: codec = planes coded"
         + " and decoded in memory (what ZipNN's 1.12 GB/s compress and 1.66 GB/s decompress"
-        + " measure); store = into and out of a tensor store, with the sha256 of the values and"
-        + " of the object (a read checks the values' sha256). All cores: commit/checkout ="
-        + " whole versions through the repository (catalog, fsync of every object); raw copy ="
+        + " measure); store = into and out of a tensor store, with the sha256 of the values"
+        + " (every run hashes them anew, as for newly imported weights) and of the object (a"
+        + " read checks the values' sha256). All cores: commit/checkout = whole versions"
+        + " through the repository (values' sha256, catalog, fsync of every object); raw copy ="
         + " the versions' safetensors files\n");
     o.append(String.format(Locale.ROOT, "%-28s %9s %9s %9s %9s %8s %9s %9s %12s%n", "workload",
         "codec enc", "codec dec", "store put", "store get", "commit", "checkout", "raw copy",

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -57,23 +58,58 @@ final class PasWorkloads {
   }
 
   private final Path corpus;
-  private final Path work;
+  private final Path cache;
   private final Consumer<String> log;
   private DataSet data;
-  private MultiLayerNetwork trained;
 
-  PasWorkloads(Path corpus, Path work, Consumer<String> log) {
+  /**
+   * @param cache where trained workloads are kept, one folder per set of parameters, so that
+   *     a rerun imports the same DL4J zips instead of training again
+   */
+  PasWorkloads(Path corpus, Path cache, Consumer<String> log) {
     this.corpus = corpus;
-    this.work = work;
+    this.cache = cache;
     this.log = log;
   }
 
-  /** (a) {@code snapshots} snapshots, {@code every} minibatches apart, of one training run. */
-  Workload training(int snapshots, int every) throws IOException {
+  /**
+   * (a) {@code snapshots} snapshots, {@code every} minibatches apart, of one training run;
+   * (b) its last snapshot and {@code count} fine-tunes of it, each training only the output
+   * layer for {@code steps} minibatches on a slice of its own. Trained once per set of
+   * parameters: the DL4J zips are cached, and a cached run is imported as it was saved.
+   */
+  List<Workload> trained(int snapshots, int every, int count, int steps) throws IOException {
+    Path dir = cache.resolve(String.format(Locale.ROOT, "lenet-seed%d-batch%d-%dx%d-ft%dx%d",
+        SEED, BATCH, snapshots, every, count, steps));
+    if (!Files.isDirectory(dir)) {
+      Path staging = Files.createDirectories(cache.resolve(dir.getFileName() + ".partial"));
+      MultiLayerNetwork last = train(snapshots, every, staging);
+      fineTune(last, count, steps, staging);
+      // a folder is in the cache only when whole: an interrupted run trains again
+      Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+    } else {
+      log.accept("workloads (a) and (b) from " + dir);
+    }
+    List<Version> a = new ArrayList<>();
+    for (int s = 0; s < snapshots; s++) {
+      a.add(new Version("fmnist-lenet", "snapshot " + (s + 1), dl4j(dir, "snap" + s), s - 1,
+          "commit"));
+    }
+    List<Version> b = new ArrayList<>();
+    b.add(new Version("fmnist-lenet-base", "base", dl4j(dir, "ft-base"), -1, "commit"));
+    for (int f = 0; f < count; f++) {
+      b.add(new Version("fmnist-lenet-ft" + f, "fine-tune " + (f + 1), dl4j(dir, "ft" + f), 0,
+          "fine-tune"));
+    }
+    return List.of(new Workload("(a) training snapshots", a),
+        new Workload("(b) fine-tunes, last layer", b));
+  }
+
+  /** Trains, saving each snapshot as {@code snap<i>.zip} in {@code dir}; returns the net. */
+  private MultiLayerNetwork train(int snapshots, int every, Path dir) throws IOException {
     DataSet all = data();
     MultiLayerNetwork net = new MultiLayerNetwork(lenet());
     net.init();
-    List<Version> vs = new ArrayList<>();
     int batches = all.numExamples() / BATCH;
     int step = 0;
     for (int s = 0; s < snapshots; s++) {
@@ -83,24 +119,16 @@ final class PasWorkloads {
       }
       log.accept(String.format(Locale.ROOT, "snapshot %d after %d minibatches: loss %.4f",
           s + 1, step, net.score()));
-      vs.add(new Version("fmnist-lenet", "snapshot " + (s + 1), dl4j(net, "snap" + s),
-          s - 1, "commit"));
+      save(net, dir, "snap" + s);
     }
-    trained = net;
-    return new Workload("(a) training snapshots", vs);
+    return net;
   }
 
-  /**
-   * (b) the last training snapshot and {@code count} fine-tunes of it, each training only
-   * the output layer for {@code steps} minibatches on a slice of its own.
-   */
-  Workload fineTunes(int count, int steps) throws IOException {
-    if (trained == null) {
-      throw new IllegalStateException("training() first");
-    }
+  /** Fine-tunes {@code count} copies of {@code trained}, saving each as {@code ft<f>.zip}. */
+  private void fineTune(MultiLayerNetwork trained, int count, int steps, Path dir)
+      throws IOException {
+    save(trained, dir, "ft-base");
     DataSet all = data();
-    List<Version> vs = new ArrayList<>();
-    vs.add(new Version("fmnist-lenet-base", "base", dl4j(trained, "ft-base"), -1, "commit"));
     int batches = all.numExamples() / BATCH;
     for (int f = 0; f < count; f++) {
       MultiLayerNetwork ft = new TransferLearning.Builder(trained.clone())
@@ -112,11 +140,9 @@ final class PasWorkloads {
         int b = (f * 7 + i) % batches;
         ft.fit(all.getRange(b * BATCH, (b + 1) * BATCH));
       }
-      vs.add(new Version("fmnist-lenet-ft" + f, "fine-tune " + (f + 1), dl4j(ft, "ft" + f), 0,
-          "fine-tune"));
+      save(ft, dir, "ft" + f);
     }
     log.accept("fine-tuned " + count + " copies of the last snapshot (output layer only)");
-    return new Workload("(b) fine-tunes, last layer", vs);
   }
 
   /** (c) independent trained models of the corpus. */
@@ -160,11 +186,15 @@ final class PasWorkloads {
         .build();
   }
 
-  /** Saves the network as a DL4J zip and reads it back through the product's importer. */
-  private ModelContent dl4j(MultiLayerNetwork net, String name) throws IOException {
-    Path zip = Files.createDirectories(work.resolve("dl4j")).resolve(name + ".zip");
-    ModelSerializer.writeModel(net, zip.toFile(), false);
-    return Formats.get().importer("dl4j").read(ImportInput.of(zip, FileRole.MODEL));
+  /** Saves the network as a DL4J zip {@code dir/name.zip}. */
+  private static void save(MultiLayerNetwork net, Path dir, String name) throws IOException {
+    ModelSerializer.writeModel(net, dir.resolve(name + ".zip").toFile(), false);
+  }
+
+  /** Reads the DL4J zip {@code dir/name.zip} through the product's importer. */
+  private static ModelContent dl4j(Path dir, String name) throws IOException {
+    return Formats.get().importer("dl4j").read(ImportInput.of(dir.resolve(name + ".zip"),
+        FileRole.MODEL));
   }
 
   /** The Fashion-MNIST test split (10,000 images): flat pixels in [0, 1], one-hot labels. */

@@ -38,13 +38,19 @@ public enum DeltaOp {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown delta operation '" + s + "' (known: xor, sub, zigzag)");
+      throw new IllegalArgumentException("unknown delta operation '" + s
+          + "' (known: xor, sub, zigzag)");
     }
   }
 
   /** {@code out[i] = value[i] (op) base[i]} over {@code len} bytes of values of width w. */
   void encode(byte[] value, byte[] base, byte[] out, int len, int width) {
     apply(value, base, out, len, width, true);
+  }
+
+  /** The delta of one 4-byte value (as a little-endian int) against its base. */
+  int encode(int value, int base) {
+    return this == XOR ? value ^ base : zig(value - base, 32, this == ZIGZAG);
   }
 
   /** Inverts {@link #encode}: {@code out[i] = delta[i] (inverse op) base[i]}. */
@@ -75,7 +81,7 @@ public enum DeltaOp {
         for (int i = 0; i + 4 <= len; i += 4) {
           int x = (int) INT.get(a, i);
           int b = (int) INT.get(base, i);
-          INT.set(out, i, encode ? zig(x - b, 32, zigzag) : unzig(x, zigzag) + b);
+          INT.set(out, i, encode ? encode(x, b) : unzig(x, zigzag) + b);
         }
         break;
       case 2:

@@ -35,6 +35,9 @@ enum PlaneCodec {
   private static final int MIN_SAVING_SHIFT = 7;
   /** At or below this entropy a plane also tries the LZ codec for runs. */
   private static final double RUNS_BITS = 1.5;
+  /** A large plane's LZ trial codes this many pieces of {@link #LZ_PIECE} bytes first. */
+  private static final int LZ_PIECES = 4;
+  private static final int LZ_PIECE = 1 << 14;
 
   private static final ThreadLocal<ZstdCompressCtx> ZSTD_CTX = ThreadLocal.withInitial(() -> {
     ZstdCompressCtx c = new ZstdCompressCtx();
@@ -83,14 +86,35 @@ enum PlaneCodec {
       best = header(ANS, n, coded.length);
       System.arraycopy(coded, 0, best, HEADER, coded.length);
     }
-    if (BytePlanes.entropy(counts, n) <= RUNS_BITS) {
-      byte[] runs = lz(plane, n, lz);
+    if (BytePlanes.entropy(counts, n) <= RUNS_BITS
+        && lzMayPay(plane, n, lz, best == null ? n : best.length - HEADER)) {
+      byte[] runs = lz(plane, 0, n, lz);
       if (best == null || runs.length < best.length) {
         best = runs;
       }
     }
     return best != null && best.length < n + HEADER - (n >> MIN_SAVING_SHIFT) ? best
         : raw(plane, n);
+  }
+
+  /**
+   * Whether an LZ frame of the whole plane may come out smaller than {@code bytes}. A large
+   * plane codes {@value #LZ_PIECES} pieces spread over it first, and is tried whole only when
+   * they come within a quarter of that rate: zstd Huffman-codes its literals, so where a plane
+   * has no long repeats it stays well above rANS (1.5-2x on the benchmark's delta planes), and
+   * coding the whole plane took longer than everything else the plane needs.
+   */
+  private static boolean lzMayPay(byte[] plane, int n, Compression lz, long bytes)
+      throws IOException {
+    if (n <= 4 * LZ_PIECES * LZ_PIECE) {
+      return true;
+    }
+    long sampled = 0;
+    for (int s = 0; s < LZ_PIECES; s++) {
+      int start = (int) ((long) (n - LZ_PIECE) * s / (LZ_PIECES - 1));
+      sampled += lz(plane, start, LZ_PIECE, lz).length - HEADER;
+    }
+    return (double) sampled / (LZ_PIECES * LZ_PIECE) < 1.25 * bytes / n;
   }
 
   /** The codec of a coded plane. */
@@ -105,8 +129,22 @@ enum PlaneCodec {
     return values()[tag];
   }
 
+  /**
+   * A decoded plane: {@code n} bytes of {@code bytes} from {@code off}. A raw plane is not
+   * copied: it is read in place, inside the coded value.
+   */
+  record Plane(byte[] bytes, int off, int n) {
+    Plane(byte[] bytes) {
+      this(bytes, 0, bytes.length);
+    }
+
+    byte[] toArray() {
+      return Arrays.copyOfRange(bytes, off, off + n);
+    }
+  }
+
   /** Decodes a coded plane of {@code n} bytes ({@link #of} checked its header). */
-  static byte[] decode(byte[] value, int off, int len, int n) throws IOException {
+  static Plane decode(byte[] value, int off, int len, int n) throws IOException {
     PlaneCodec codec = of(value, off, len);
     int declared = (value[off + 1] & 0xff) | (value[off + 2] & 0xff) << 8
         | (value[off + 3] & 0xff) << 16 | (value[off + 4] & 0xff) << 24;
@@ -120,22 +158,22 @@ enum PlaneCodec {
         if (size != n) {
           throw new IOException("raw plane holds " + size + " bytes for " + n + " values");
         }
-        return Arrays.copyOfRange(value, at, at + n);
+        return new Plane(value, at, n);
       case CONST:
         if (size != 1) {
           throw new IOException("constant plane holds " + size + " bytes, expected 1");
         }
         byte[] c = new byte[n];
         Arrays.fill(c, value[at]);
-        return c;
+        return new Plane(c);
       case ANS:
         byte[] a = new byte[n];
         Ans.decode(value, at, size, a, n);
-        return a;
+        return new Plane(a);
       case ZSTD:
-        return unzstd(value, at, size, n);
+        return new Plane(unzstd(value, at, size, n));
       default:
-        return unlz4(value, at, size, n);
+        return new Plane(unlz4(value, at, size, n));
     }
   }
 
@@ -172,10 +210,12 @@ enum PlaneCodec {
     return out;
   }
 
-  private static byte[] lz(byte[] plane, int n, Compression lz) throws IOException {
+  /** {@code n} bytes of {@code plane} from {@code off} as a coded plane of codec {@code lz}. */
+  private static byte[] lz(byte[] plane, int off, int n, Compression lz) throws IOException {
     if (lz == Compression.ZSTD) {
       byte[] out = new byte[HEADER + (int) Zstd.compressBound(n)];
-      int len = ZSTD_CTX.get().compressByteArray(out, HEADER, out.length - HEADER, plane, 0, n);
+      int len = ZSTD_CTX.get().compressByteArray(out, HEADER, out.length - HEADER, plane, off,
+          n);
       byte[] h = header(ZSTD, n, 0);
       System.arraycopy(h, 0, out, 0, HEADER);
       return Arrays.copyOf(out, HEADER + len);
@@ -183,7 +223,7 @@ enum PlaneCodec {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(n / 2 + 64);
     bytes.write(header(LZ4, n, 0));
     try (OutputStream out = new FramedLZ4CompressorOutputStream(bytes)) {
-      out.write(plane, 0, n);
+      out.write(plane, off, n);
     }
     return bytes.toByteArray();
   }

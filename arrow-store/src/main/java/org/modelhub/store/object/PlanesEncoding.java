@@ -8,7 +8,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,7 +80,9 @@ public final class PlanesEncoding {
     ArrowIpc.Writer writer = new ArrowIpc.Writer(out, schema(width, metadata), Compression.NONE);
     long total = raw.remaining() / width;
     int chunk = (int) Math.min(CHUNK_VALUES, Math.max(1, total));
-    byte[] src = new byte[chunk * width];
+    // values on the heap are split where they are; others are copied a batch at a time
+    boolean heap = raw.hasArray();
+    byte[] src = heap ? raw.array() : new byte[chunk * width];
     byte[][] planes = new byte[width][chunk];
     long[] planeBytes = new long[width];
     List<Set<String>> codecs = new ArrayList<>();
@@ -94,8 +95,13 @@ public final class PlanesEncoding {
     long done = 0;
     do {
       int n = (int) Math.min(chunk, total - done);
-      in.get(src, 0, n * width);
-      BytePlanes.split(src, 0, n, width, planes);
+      int from = 0;
+      if (heap) {
+        from = raw.arrayOffset() + raw.position() + (int) (done * width);
+      } else {
+        in.get(src, 0, n * width);
+      }
+      BytePlanes.split(src, from, n, width, planes);
       List<byte[]> coded = new ArrayList<>(width);
       for (int p = 0; p < width; p++) {
         crcs[p].update(planes[p], 0, n);
@@ -151,11 +157,14 @@ public final class PlanesEncoding {
       throw new IOException("object of " + width + " planes cannot hold " + rawBytes + " bytes");
     }
     byte[] out = new byte[Math.toIntExact(rawBytes)];
-    CRC32C[] crcs = new CRC32C[k];
-    for (int p = 0; p < k; p++) {
+    // the CRCs are computed only to be checked (progressive reads); a full read checks the
+    // values' sha256 instead
+    CRC32C[] crcs = expectedCrc == null ? null : new CRC32C[k];
+    for (int p = 0; crcs != null && p < k; p++) {
       crcs[p] = new CRC32C();
     }
     byte[][] planes = new byte[width][];
+    int[] from = new int[width];
     // objects before coded planes had uint8 columns under Arrow's batch compression
     boolean coded = reader.schema().getFields().get(0).getType() instanceof ArrowType.Binary;
     long total = rawBytes / width;
@@ -167,10 +176,14 @@ public final class PlanesEncoding {
         throw new IOException("object holds more values than its catalog entry says");
       }
       for (int p = 0; p < k; p++) {
-        planes[p] = coded ? codedPlane(b, p, n) : plane(b, p, n);
-        crcs[p].update(planes[p], 0, n);
+        PlaneCodec.Plane plane = coded ? codedPlane(b, p, n) : plane(b, p, n);
+        planes[p] = plane.bytes();
+        from[p] = plane.off();
+        if (crcs != null) {
+          crcs[p].update(planes[p], from[p], n);
+        }
       }
-      BytePlanes.merge(planes, k, n, width, out, (int) (done * width));
+      BytePlanes.merge(planes, from, k, n, width, out, (int) (done * width));
       done += n;
     }
     if (done * width != rawBytes) {
@@ -192,7 +205,8 @@ public final class PlanesEncoding {
   record Decoded(byte[] values, Map<String, String> metadata) { }
 
   /** Plane {@code p} of a batch of coded planes: one binary value per column. */
-  private static byte[] codedPlane(ArrowIpc.RawBatch b, int p, int n) throws IOException {
+  private static PlaneCodec.Plane codedPlane(ArrowIpc.RawBatch b, int p, int n)
+      throws IOException {
     if (b.length() != 1) {
       throw new IOException("batch of coded planes has " + b.length() + " rows, expected 1");
     }
@@ -212,7 +226,7 @@ public final class PlanesEncoding {
   }
 
   /** Plane {@code p} of a batch of uint8 columns under Arrow's buffer compression. */
-  private static byte[] plane(ArrowIpc.RawBatch b, int p, int n) throws IOException {
+  private static PlaneCodec.Plane plane(ArrowIpc.RawBatch b, int p, int n) throws IOException {
     int off = Math.toIntExact(b.offsets()[2 * p + 1]);
     int len = Math.toIntExact(b.lengths()[2 * p + 1]);
     byte[] body = b.body();
@@ -220,7 +234,7 @@ public final class PlanesEncoding {
       if (len != n) {
         throw new IOException("plane " + p + " holds " + len + " bytes for " + n + " values");
       }
-      return Arrays.copyOfRange(body, off, off + len);
+      return new PlaneCodec.Plane(body, off, n);
     }
     if (len < 8) {
       throw new IOException("compressed plane " + p + " is shorter than its length prefix");
@@ -231,15 +245,16 @@ public final class PlanesEncoding {
         throw new IOException("plane " + p + " holds " + (len - 8) + " bytes for " + n
             + " values");
       }
-      return Arrays.copyOfRange(body, off + 8, off + len);
+      return new PlaneCodec.Plane(body, off + 8, n);
     }
     if (declared != n) {
       throw new IOException("plane " + p + " declares " + declared + " bytes for " + n
           + " values");
     }
     try {
-      return b.codec() == CompressionType.ZSTD ? PlaneCodec.unzstd(body, off + 8, len - 8, n)
-          : PlaneCodec.unlz4(body, off + 8, len - 8, n);
+      return new PlaneCodec.Plane(b.codec() == CompressionType.ZSTD
+          ? PlaneCodec.unzstd(body, off + 8, len - 8, n)
+          : PlaneCodec.unlz4(body, off + 8, len - 8, n));
     } catch (IOException e) {
       throw new IOException("plane " + p + ": " + e.getMessage(), e);
     }

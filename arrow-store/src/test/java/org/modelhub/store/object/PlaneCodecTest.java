@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class PlaneCodecTest {
   private static PlaneCodec chosen(byte[] plane, Compression lz) throws IOException {
     byte[] coded = PlaneCodec.encode(plane, plane.length, lz);
-    assertArrayEquals(plane, PlaneCodec.decode(coded, 0, coded.length, plane.length));
+    assertArrayEquals(plane, PlaneCodec.decode(coded, 0, coded.length, plane.length).toArray());
     return PlaneCodec.of(coded, 0, coded.length);
   }
 
@@ -38,6 +38,26 @@ class PlaneCodecTest {
     assertEquals(PlaneCodec.LZ4, chosen(runs, Compression.LZ4));
     assertEquals(PlaneCodec.RAW, chosen(skewed, Compression.NONE));
     assertEquals(PlaneCodec.RAW, chosen(new byte[10], Compression.ZSTD));
+  }
+
+  /**
+   * A large plane tries zstd whole only when pieces of it code close to rANS: long runs still
+   * get zstd, a nearly constant plane without runs gets rANS without the whole trial.
+   */
+  @Test void largePlanesTryLzOnPiecesFirst() throws IOException {
+    int n = 1 << 20;
+    byte[] runs = new byte[n];
+    for (int i = 0; i < n; i++) {
+      runs[i] = (byte) ((i / 50_000) % 4 != 0 ? 0 : 1 + (i / 50_000) % 3);
+    }
+    assertEquals(PlaneCodec.ZSTD, chosen(runs, Compression.ZSTD));
+    assertEquals(PlaneCodec.LZ4, chosen(runs, Compression.LZ4));
+    Random r = new Random(5);
+    byte[] sparse = new byte[n];
+    for (int i = 0; i < n; i++) {
+      sparse[i] = (byte) (r.nextInt(10) == 0 ? r.nextInt(4) : 0);
+    }
+    assertEquals(PlaneCodec.ANS, chosen(sparse, Compression.ZSTD));
   }
 
   @Test void rejectsBadHeaders() throws IOException {

@@ -34,7 +34,7 @@ public final class PlanesFileCheck {
         byte[] out = new byte[n * width];
         for (int p = 0; p < width; p++) {
           byte[] coded = ((VarBinaryVector) root.getVector(p)).get(0);
-          byte[] plane = PlaneCodec.decode(coded, 0, coded.length, n);
+          byte[] plane = PlaneCodec.decode(coded, 0, coded.length, n).toArray();
           for (int i = 0; i < n; i++) {
             out[i * width + width - 1 - p] = plane[i];
           }
