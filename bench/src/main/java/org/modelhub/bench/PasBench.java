@@ -361,7 +361,8 @@ public final class PasBench {
 
   /**
    * Order-0 entropy of every plane of every distinct tensor, materialised and (the best of
-   * materialised, xor and sub against the parent version's tensor of the same name) delta.
+   * materialised, xor, sub and zigzag against the parent version's tensor of the same name)
+   * delta.
    */
   private static void entropy(Workload wl, Figures f) {
     Map<String, Boolean> seen = new HashMap<>();
@@ -487,8 +488,8 @@ public final class PasBench {
         + " (dedup of identical tensors included); arch a=2 / a=10 = dlv archive --budget 2, then"
         + " --budget 10, on the delta+planes repository.\n");
     o.append("# H0 = order-0 entropy of each plane of each distinct tensor (lossless bound"
-        + " for per-plane coding); H0 best = per tensor the least of materialised, xor and sub"
-        + " against the parent version; framing = object bytes around the planes (Arrow"
+        + " for per-plane coding); H0 best = per tensor the least of materialised, xor, sub"
+        + " and zigzag against the parent version; framing = object bytes around the planes (Arrow"
         + " schema, metadata, footer), included in the store columns.\n");
     o.append(String.format(Locale.ROOT, "# load average (1 min) at start %s, at end %s: the"
         + " machine is shared, speeds vary with it%n%n", LOAD_AT_START, BenchSupport.loadAverage()));
