@@ -129,6 +129,9 @@ public final class PasBench {
     }
   }
 
+  /** Runs before the measured ones, for the JIT and the page cache. */
+  private static final int WARMUP = 3;
+
   private static double[][] measure(Workload wl, Figures f, Path work, int runs)
       throws IOException {
     System.err.println("pas: measuring " + wl.name());
@@ -144,7 +147,7 @@ public final class PasBench {
       double[] commit = new double[runs];
       double[] checkout = new double[runs];
       double[] copy = new double[runs];
-      for (int r = 0; r < (timed ? runs + 1 : 1); r++) {
+      for (int r = 0; r < (timed ? WARMUP + runs : 1); r++) {
         Path dir = work.resolve("repo-" + layout.name().replace(' ', '-') + r);
         Repository repo = init(dir, layout);
         try {
@@ -166,13 +169,13 @@ public final class PasBench {
           double co = BenchSupport.seconds(t0);
           double cp = rawCopy(repo, vs, work);
           BenchSupport.deleteTree(out);
-          if (r > 0) {
-            // run 0 warms the JIT and the page cache
-            commit[r - 1] = c;
-            checkout[r - 1] = co;
-            copy[r - 1] = cp;
+          if (r >= WARMUP) {
+            // the first runs warm the JIT and the page cache
+            commit[r - WARMUP] = c;
+            checkout[r - WARMUP] = co;
+            copy[r - WARMUP] = cp;
           }
-          if (r == runs) {
+          if (r == WARMUP + runs - 1) {
             planeBytes(repo, f);
             Archiver.Report a = new Archiver(repo, new Archiver.Options(2,
                 StorageGraph.Scheme.INDEPENDENT, null, List.of())).run(Progress.NONE);
@@ -287,7 +290,7 @@ public final class PasBench {
     double[] dec = new double[runs];
     double[] codecEnc = new double[runs];
     double[] codecDec = new double[runs];
-    for (int r = 0; r <= runs; r++) {
+    for (int r = 0; r < WARMUP + runs; r++) {
       try {
         List<byte[]> coded = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -301,9 +304,9 @@ public final class PasBench {
           PlanesEncoding.decode(coded.get(i++), t.numBytes(), t.dtype().size());
         }
         double d = BenchSupport.seconds(t0);
-        if (r > 0) {
-          codecEnc[r - 1] = e;
-          codecDec[r - 1] = d;
+        if (r >= WARMUP) {
+          codecEnc[r - WARMUP] = e;
+          codecDec[r - WARMUP] = d;
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -322,9 +325,9 @@ public final class PasBench {
           store.get(infos.get(i++), t.name(), t.dtype(), t.shape(), t.name());
         }
         double d = BenchSupport.seconds(t0);
-        if (r > 0) {
-          enc[r - 1] = e;
-          dec[r - 1] = d;
+        if (r >= WARMUP) {
+          enc[r - WARMUP] = e;
+          dec[r - WARMUP] = d;
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -418,7 +421,7 @@ public final class PasBench {
     double[] bound = new double[4];
     long bytes = 0;
     // the four reads take turns in every run, so the machine's load touches them alike
-    for (int r = 0; r <= runs; r++) {
+    for (int r = 0; r < WARMUP + runs; r++) {
       for (int k = 4; k >= 1; k--) {
         bytes = 0;
         long t0 = System.nanoTime();
@@ -431,8 +434,8 @@ public final class PasBench {
             }
           }
         }
-        if (r > 0) {
-          secs[k - 1][r - 1] = BenchSupport.seconds(t0);
+        if (r >= WARMUP) {
+          secs[k - 1][r - WARMUP] = BenchSupport.seconds(t0);
         }
       }
     }
@@ -475,8 +478,10 @@ public final class PasBench {
       double[][] progressive, int runs, int snapshots, int every) {
     StringBuilder o = new StringBuilder();
     o.append(String.format(Locale.ROOT, "# PAS: stored bytes and speed on three workloads; %d"
-        + " cores, Java %s; speeds are medians of %d runs after a warm-up run%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), runs));
+        + " cores, Java %s; speeds are medians of %d runs after %d warm-up runs (on 2 cores the"
+        + " JIT compiles the code paths through the first runs)%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), runs,
+        WARMUP));
     o.append(String.format(Locale.ROOT, "# (a) %d snapshots, %d minibatches of 64 apart, of"
         + " one DL4J run (LeNet-like CNN, Adam 1e-3) on the Fashion-MNIST test split;%n",
         snapshots, every));
