@@ -359,10 +359,11 @@ public final class CatalogRecursion {
   }
 
   /**
-   * Prepares a statement with {@link #PROGRAM} before Calcite's standard program, and again
-   * with Calcite's alone if H2 cannot run a recursion as written.
+   * Runs {@code prepare}, Calcite's preparation of a statement on the catalog, with {@link
+   * #PROGRAM} before Calcite's standard program; again with Calcite's alone if H2 cannot run
+   * a recursion as written.
    */
-  static <T> T preparing(Supplier<T> prepare) {
+  public static <T> T preparing(Supplier<T> prepare) {
     Program program = Programs.sequence(PROGRAM, Programs.standard(), CHECK);
     try (Hook.Closeable ignored = Hook.PROGRAM.addThread(
         (Consumer<Holder<Program>>) h -> h.set(program))) {
@@ -413,16 +414,20 @@ public final class CatalogRecursion {
         != items.size()) {
       return statement;
     }
-    flat.setFrom(from);
-    return new SqlWith(SqlParserPos.ZERO, new SqlNodeList(items, SqlParserPos.ZERO), flat);
+    SqlSelect body = (SqlSelect) flat.clone(SqlParserPos.ZERO);
+    body.setFrom(from);
+    return new SqlWith(SqlParserPos.ZERO, new SqlNodeList(items, SqlParserPos.ZERO), body);
   }
 
-  /** {@code from} with each recursion it joins as a derived table read by name instead. */
+  /**
+   * {@code from} with each recursion it joins as a derived table read by name instead, as a
+   * new tree ({@code from} is left as it is).
+   */
   private static @Nullable SqlNode hoist(@Nullable SqlNode from, List<SqlWithItem> items) {
     if (from instanceof SqlJoin join) {
-      join.setLeft(hoist(join.getLeft(), items));
-      join.setRight(hoist(join.getRight(), items));
-      return join;
+      return new SqlJoin(join.getParserPosition(), hoist(join.getLeft(), items),
+          join.isNaturalNode(), join.getJoinTypeNode(), hoist(join.getRight(), items),
+          join.getConditionTypeNode(), join.getCondition());
     }
     if (from != null && from.getKind() == SqlKind.AS
         && ((SqlCall) from).operand(0) instanceof SqlCall table && isRecursionTable(table)) {

@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.calcite.DataContext;
 import org.apache.calcite.adapter.jdbc.JdbcSchema;
 import org.apache.calcite.adapter.jdbc.JdbcTable;
@@ -106,15 +105,6 @@ public final class ModelHubSchema extends AbstractSchema implements Wrapper, Aut
     tables.put(WeightsTable.NAME, new WeightsTable(repo));
     this.functions = com.google.common.collect.ImmutableMultimap.<String, Function>builder()
         .putAll(ModelHubFunctions.all()).putAll(extra).build();
-  }
-
-  /**
-   * Runs {@code prepare}, Calcite's preparation of a statement on this schema, with the
-   * catalog's own rewrites before Calcite's optimizer program: recursive queries over the
-   * catalog run inside H2 ({@link CatalogRecursion}).
-   */
-  public static <T> T preparing(Supplier<T> prepare) {
-    return CatalogRecursion.preparing(prepare);
   }
 
   /** The repository behind the {@code MODELHUB} schema of a running statement. */

@@ -10,6 +10,7 @@ import org.apache.calcite.prepare.CalcitePrepareImpl;
 import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.runtime.Hook;
 import org.apache.calcite.schema.SchemaPlus;
+import org.modelhub.calcite.CatalogRecursion;
 import org.modelhub.calcite.ModelHubSchema;
 import org.modelhub.calcite.ReadOnlyTables;
 import org.modelhub.dql.DqlEngine;
@@ -27,7 +28,8 @@ final class ModelHubPrepare extends CalcitePrepareImpl {
   @Override public <T> CalciteSignature<T> prepareSql(Context context, Query<T> query,
       Type elementType, long maxRowCount) {
     try {
-      return ModelHubSchema.preparing(() -> prepare(context, query, elementType, maxRowCount));
+      return CatalogRecursion.preparing(
+          () -> prepare(context, query, elementType, maxRowCount));
     } catch (RuntimeException e) {
       throw ReadOnlyTables.unwrap(e);
     }
