@@ -12,6 +12,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -66,8 +67,14 @@ public final class Catalog implements AutoCloseable {
 
   private final Connection conn;
   private final String url;
-  /** {@link #LINEAGE_AROUND}, prepared on first use and kept. */
-  private PreparedStatement lineageAround;
+  /**
+   * Statements by SQL text, prepared on first use and kept, so that H2 parses and plans each
+   * once (its own cache keeps a few per session); least recently used first, at most
+   * {@link #KEPT_STATEMENTS}.
+   */
+  private final Map<String, PreparedStatement> statements =
+      new LinkedHashMap<>(16, 0.75f, true);
+  private static final int KEPT_STATEMENTS = 64;
 
   private Catalog(Connection conn, String url) {
     this.conn = requireNonNull(conn, "conn");
@@ -211,14 +218,10 @@ public final class Catalog implements AutoCloseable {
    */
   public synchronized List<LineageLink> lineageAround(String id, int upHops, int downHops) {
     try {
-      if (lineageAround == null) {
-        lineageAround = conn.prepareStatement(LINEAGE_AROUND);
-      }
-      lineageAround.setString(1, id);
-      lineageAround.setInt(2, upHops);
-      lineageAround.setInt(3, downHops);
+      PreparedStatement ps = statement(LINEAGE_AROUND);
+      bind(ps, new Object[] {id, upHops, downHops});
       List<LineageLink> out = new ArrayList<>();
-      try (ResultSet rs = lineageAround.executeQuery()) {
+      try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           LineageEdge e = new LineageEdge(rs.getString(2), rs.getString(3), rs.getString(4),
               rs.getInt(5));
@@ -504,7 +507,8 @@ public final class Catalog implements AutoCloseable {
   }
 
   public synchronized <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try {
+      PreparedStatement ps = statement(sql);
       bind(ps, args);
       List<T> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
@@ -524,7 +528,8 @@ public final class Catalog implements AutoCloseable {
   }
 
   public synchronized int update(String sql, Object... args) {
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try {
+      PreparedStatement ps = statement(sql);
       bind(ps, args);
       return ps.executeUpdate();
     } catch (SQLException e) {
@@ -537,13 +542,29 @@ public final class Catalog implements AutoCloseable {
     if (items.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
-      for (T item : items) {
-        bind(ps, binder.bind(item));
-        ps.addBatch();
-      }
-      ps.executeBatch();
+    PreparedStatement ps = statement(sql);
+    for (T item : items) {
+      bind(ps, binder.bind(item));
+      ps.addBatch();
     }
+    ps.executeBatch();
+  }
+
+  /** The kept statement for {@code sql}, prepared now if it is not kept yet. */
+  private PreparedStatement statement(String sql) throws SQLException {
+    PreparedStatement ps = statements.get(sql);
+    if (ps != null) {
+      ps.clearParameters();
+      return ps;
+    }
+    ps = conn.prepareStatement(sql);
+    statements.put(sql, ps);
+    if (statements.size() > KEPT_STATEMENTS) {
+      Iterator<PreparedStatement> eldest = statements.values().iterator();
+      eldest.next().close();
+      eldest.remove();
+    }
+    return ps;
   }
 
   private static void bind(PreparedStatement ps, Object[] args) throws SQLException {
@@ -601,9 +622,10 @@ public final class Catalog implements AutoCloseable {
 
   @Override public synchronized void close() {
     try {
-      if (lineageAround != null) {
-        lineageAround.close();
+      for (PreparedStatement ps : statements.values()) {
+        ps.close();
       }
+      statements.clear();
       conn.close();
     } catch (SQLException e) {
       throw new ModelHubException("cannot close the catalog: " + e.getMessage(), e);
