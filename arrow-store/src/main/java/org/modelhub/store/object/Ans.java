@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.PriorityQueue;
 
 /**
  * Order-0 entropy coding of a byte plane with rANS (range asymmetric numeral systems, Duda
@@ -64,26 +65,40 @@ final class Ans {
           sum += f[s];
         }
       }
-      while (sum != M) {
-        int best = -1;
-        double bestGain = sum < M ? 0 : Double.NEGATIVE_INFINITY;
-        for (int s = 0; s < 256; s++) {
-          if (counts[s] == 0 || sum > M && f[s] == 1) {
-            continue;
-          }
-          // the bits saved by one more slot, or (negated) the bits lost by one fewer
-          double gain = sum < M ? counts[s] * Math.log((f[s] + 1.0) / f[s])
-              : -counts[s] * Math.log(f[s] / (f[s] - 1.0));
-          if (best < 0 || gain > bestGain) {
-            best = s;
-            bestGain = gain;
-          }
+      if (sum == M) {
+        return new Table(f);
+      }
+      // one slot at a time toward M, each to (or from) the symbol where it gains the most
+      // (loses the least), ties to the smaller symbol: a heap of the eligible symbols, as
+      // a slot changes only its own symbol's gain (a scan of all symbols per slot cost
+      // more than coding a small plane)
+      int step = sum < M ? 1 : -1;
+      double[] gain = new double[256];
+      PriorityQueue<Integer> heap = new PriorityQueue<>(256,
+          (a, b) -> gain[a] != gain[b] ? Double.compare(gain[b], gain[a]) : a - b);
+      for (int s = 0; s < 256; s++) {
+        if (counts[s] > 0 && (step > 0 || f[s] > 1)) {
+          gain[s] = gain(counts[s], f[s], step);
+          heap.add(s);
         }
-        int step = sum < M ? 1 : -1;
+      }
+      for (; sum != M; sum += step) {
+        int best = heap.remove();
         f[best] += step;
-        sum += step;
+        if (step > 0 || f[best] > 1) {
+          gain[best] = gain(counts[best], f[best], step);
+          heap.add(best);
+        }
       }
       return new Table(f);
+    }
+
+    /**
+     * The bits saved by one more slot for a symbol of {@code count} at frequency {@code f}
+     * ({@code step} 1), or, negated, the bits lost by one fewer ({@code step} -1).
+     */
+    private static double gain(long count, int f, int step) {
+      return step > 0 ? count * Math.log((f + 1.0) / f) : -count * Math.log(f / (f - 1.0));
     }
 
     /** Bytes of the serialised table. */
