@@ -6,7 +6,6 @@ import java.util.Map;
 import org.modelhub.store.catalog.TensorEntry;
 import org.modelhub.store.catalog.VersionInfo;
 import org.modelhub.store.model.Tensor;
-import org.modelhub.store.object.DeltaOp;
 import org.modelhub.store.object.ObjectInfo;
 import org.modelhub.store.object.PlaneStats;
 import org.modelhub.store.object.TensorStore;
@@ -52,13 +51,10 @@ final class DeltaBases {
     int width = t.dtype().size();
     long n = t.numValues();
     long materialised = PlaneStats.of(value, null, width, null, true).estimate(n);
-    long xor = PlaneStats.of(value, base, width, DeltaOp.XOR, true).estimate(n);
-    long zigzag = width == 1 ? Long.MAX_VALUE
-        : PlaneStats.of(value, base, width, DeltaOp.ZIGZAG, true).estimate(n);
+    PlaneStats.Delta delta = PlaneStats.bestDelta(value, base, width, n, true);
     ObjectInfo stored;
-    if (Math.min(xor, zigzag) <= PAYS * materialised) {
-      stored = store.putDelta(t, base, e.object(),
-          xor <= zigzag ? DeltaOp.XOR : DeltaOp.ZIGZAG);
+    if (delta.bytes() <= PAYS * materialised) {
+      stored = store.putDelta(t, base, e.object(), delta.op());
     } else {
       stored = store.put(t);
     }

@@ -42,6 +42,21 @@ public final class PlaneStats {
     return s;
   }
 
+  /** A delta operation and the stored bytes it is estimated to take. */
+  public record Delta(DeltaOp op, long bytes) { }
+
+  /**
+   * The smaller delta of {@code value} against {@code base}, by the estimate of its planes
+   * over {@code n} values: {@code xor} or {@code zigzag} ({@code xor} alone for values of one
+   * byte). The commit's delta choice and the storage planner's edges.
+   */
+  public static Delta bestDelta(byte[] value, byte[] base, int width, long n, boolean sample) {
+    long xor = of(value, base, width, DeltaOp.XOR, sample).estimate(n);
+    long zigzag = width == 1 ? Long.MAX_VALUE
+        : of(value, base, width, DeltaOp.ZIGZAG, sample).estimate(n);
+    return xor <= zigzag ? new Delta(DeltaOp.XOR, xor) : new Delta(DeltaOp.ZIGZAG, zigzag);
+  }
+
   private void add(byte[] value, byte[] base, int width, DeltaOp op, int from, int n) {
     if (width == 4) {
       add4(value, base, op, from, n);

@@ -163,12 +163,9 @@ public final class Archiver {
         }
         byte[] a = raw(ce);
         byte[] b = raw(pe);
-        int w = ce.dtype().size();
-        long xor = PlaneStats.of(a, b, w, DeltaOp.XOR, false).estimate(ce.numValues());
-        long zigzag = w == 1 ? Long.MAX_VALUE
-            : PlaneStats.of(a, b, w, DeltaOp.ZIGZAG, false).estimate(ce.numValues());
-        g.delta(node.get(pe.sha256()), node.get(ce.sha256()), Math.min(xor, zigzag),
-            xor <= zigzag ? DeltaOp.XOR.label() : DeltaOp.ZIGZAG.label());
+        PlaneStats.Delta d = PlaneStats.bestDelta(a, b, ce.dtype().size(), ce.numValues(),
+            false);
+        g.delta(node.get(pe.sha256()), node.get(ce.sha256()), d.bytes(), d.op().label());
       }
       progress.advance(1);
     }
