@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.modelhub.store.catalog.FileEntry;
 import org.modelhub.store.catalog.LineageEdge;
 import org.modelhub.store.catalog.NewVersion;
@@ -29,6 +31,7 @@ import org.modelhub.store.model.Network;
 import org.modelhub.store.model.NetworkJson;
 import org.modelhub.store.model.Tensor;
 import org.modelhub.store.object.ObjectInfo;
+import org.modelhub.store.object.TensorStore;
 
 /**
  * Describes and writes one new version. Tensor objects are written first (in parallel, each
@@ -229,14 +232,16 @@ public final class Commit {
       t.setDaemon(true);
       return t;
     });
-    Map<String, CompletableFuture<ObjectInfo>> writing = new ConcurrentHashMap<>();
+    Map<String, CompletableFuture<Supplier<ObjectInfo>>> writing = new ConcurrentHashMap<>();
     DeltaBases bases = new DeltaBases(repo, parents.isEmpty() ? null : parents.get(0).id());
-    List<CompletableFuture<ObjectInfo>> futures = new ArrayList<>();
+    TensorStore.Writes writes = repo.tensorStore().writes();
+    List<CompletableFuture<Supplier<ObjectInfo>>> futures = new ArrayList<>();
+    List<Supplier<ObjectInfo>> stored = Collections.synchronizedList(new ArrayList<>());
     try {
       for (Tensor t : tensors) {
         futures.add(CompletableFuture.supplyAsync(t::sha256, pool).thenCompose(sha -> {
-          CompletableFuture<ObjectInfo> mine = new CompletableFuture<>();
-          CompletableFuture<ObjectInfo> existing = writing.putIfAbsent(sha, mine);
+          CompletableFuture<Supplier<ObjectInfo>> mine = new CompletableFuture<>();
+          CompletableFuture<Supplier<ObjectInfo>> existing = writing.putIfAbsent(sha, mine);
           if (existing != null) {
             return existing;
           }
@@ -246,13 +251,11 @@ public final class Commit {
               // a lossy archive of the same values is replaced by the exact ones
               if (known != null && !known.isLossy()
                   && repo.tensorStore().objects().contains(known.objectId())) {
-                mine.complete(known);
+                mine.complete(() -> known);
               } else {
-                ObjectInfo stored = bases.store(t);
-                synchronized (newObjects) {
-                  newObjects.add(stored);
-                }
-                mine.complete(stored);
+                Supplier<ObjectInfo> s = bases.store(t, writes);
+                stored.add(s);
+                mine.complete(s);
               }
             } catch (IOException | RuntimeException e) {
               mine.completeExceptionally(e);
@@ -261,13 +264,22 @@ public final class Commit {
           return mine;
         }).whenComplete((o, e) -> progress.advance(t.numBytes())));
       }
+      List<Supplier<ObjectInfo>> objects = new ArrayList<>();
+      for (CompletableFuture<Supplier<ObjectInfo>> f : futures) {
+        objects.add(f.join());
+      }
+      // the small tensors, coded meanwhile, go to disk together
+      writes.finish();
+      stored.forEach(s -> newObjects.add(s.get()));
       List<TensorEntry> entries = new ArrayList<>();
       for (int i = 0; i < tensors.size(); i++) {
         Tensor t = tensors.get(i);
-        ObjectInfo o = futures.get(i).join();
-        entries.add(new TensorEntry(t.name(), i, t.shape(), t.dtype(), t.numValues(), o));
+        entries.add(new TensorEntry(t.name(), i, t.shape(), t.dtype(), t.numValues(),
+            objects.get(i).get()));
       }
       return entries;
+    } catch (IOException e) {
+      throw new ModelHubException("cannot store weights: " + IoErrors.describe(e), e);
     } catch (CompletionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof ModelHubException) {

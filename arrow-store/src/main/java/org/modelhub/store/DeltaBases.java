@@ -3,6 +3,7 @@ package org.modelhub.store;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.modelhub.store.catalog.TensorEntry;
 import org.modelhub.store.catalog.VersionInfo;
 import org.modelhub.store.model.Tensor;
@@ -38,13 +39,13 @@ final class DeltaBases {
   }
 
   /** Stores a tensor not yet in the store, as a delta when that pays. */
-  ObjectInfo store(Tensor t) throws IOException {
+  Supplier<ObjectInfo> store(Tensor t, TensorStore.Writes writes) throws IOException {
     TensorStore store = repo.tensorStore();
     TensorEntry e = entries.get(t.name());
     if (e == null || e.dtype() != t.dtype() || !java.util.Arrays.equals(e.shape(), t.shape())
         || e.object().isLossy() || e.object().chainDepth() + 1 > maxChain
         || t.numBytes() == 0) {
-      return store.put(t);
+      return writes.put(t);
     }
     byte[] base = store.raw(e.object(), parent.label() + " " + e.name());
     byte[] value = TensorStore.bytes(t);
@@ -52,11 +53,11 @@ final class DeltaBases {
     long n = t.numValues();
     long materialised = PlaneStats.of(value, null, width, null, true).estimate(n);
     PlaneStats.Delta delta = PlaneStats.bestDelta(value, base, width, n, true);
-    ObjectInfo stored;
+    Supplier<ObjectInfo> stored;
     if (delta.bytes() <= PAYS * materialised) {
-      stored = store.putDelta(t, base, e.object(), delta.op());
+      stored = writes.putDelta(t, base, e.object(), delta.op());
     } else {
-      stored = store.put(t);
+      stored = writes.put(t);
     }
     // the next version's commit will likely want these values as its base
     store.remember(t.sha256(), value);

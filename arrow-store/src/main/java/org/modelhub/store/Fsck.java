@@ -5,8 +5,10 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.modelhub.store.catalog.Catalog;
 import org.modelhub.store.catalog.TensorEntry;
@@ -45,21 +47,31 @@ public final class Fsck {
     progress.begin("checking objects", objects.stream().mapToLong(ObjectInfo::storedBytes).sum());
     ObjectStore store = repo.tensorStore().objects();
     Set<String> referenced = new HashSet<>();
+    // a pack holds several tensors: its bytes are hashed once, and its tensors' record
+    // batches must fit in it
+    Map<String, String> hashes = new HashMap<>();
+    Map<String, Long> packed = new HashMap<>();
     for (ObjectInfo o : objects) {
       referenced.add(o.objectId());
-      String what = "object " + o.objectId() + " (tensor values " + o.sha256().substring(0, 12)
-          + ")";
+      String what = "object " + o.objectId() + (o.isPacked() ? " batch " + o.batch() : "")
+          + " (tensor values " + o.sha256().substring(0, 12) + ")";
       try {
         if (!store.contains(o.objectId())) {
           errors.add(what + ": missing");
           continue;
         }
-        String actual = sha256(store, o.objectId());
+        String actual = hashes.get(o.objectId());
+        if (actual == null) {
+          actual = sha256(store, o.objectId());
+          hashes.put(o.objectId(), actual);
+        }
         if (!actual.equals(o.objectId())) {
           errors.add(what + ": bytes hash to " + actual + " (corrupt)");
           continue;
         }
-        if (store.size(o.objectId()) != o.storedBytes()) {
+        if (o.isPacked()) {
+          packed.merge(o.objectId(), o.storedBytes(), Long::sum);
+        } else if (store.size(o.objectId()) != o.storedBytes()) {
           errors.add(what + ": size " + store.size(o.objectId()) + ", catalog says "
               + o.storedBytes());
         }
@@ -70,6 +82,17 @@ public final class Fsck {
         errors.add(what + ": " + e.getMessage());
       } finally {
         progress.advance(o.storedBytes());
+      }
+    }
+    for (Map.Entry<String, Long> p : packed.entrySet()) {
+      try {
+        long size = store.size(p.getKey());
+        if (size < p.getValue()) {
+          errors.add("object " + p.getKey() + ": size " + size + ", but the catalog's tensors"
+              + " in it take " + p.getValue());
+        }
+      } catch (IOException e) {
+        errors.add("object " + p.getKey() + ": " + e.getMessage());
       }
     }
     progress.end();

@@ -158,11 +158,32 @@ public final class Repository implements AutoCloseable {
       ObjectStore blobs = new FileObjectStore(d.resolve("blobs"), tmp);
       tensors.setEncoding(p.getProperty("store.encoding", "planes").trim());
       tensors.setPlanesCodec(Compression.parse(p.getProperty("store.planes.codec", "zstd")));
+      try {
+        tensors.setPacks(size(p, props, "store.pack.tensor_bytes",
+            TensorStore.PACK_TENSOR_BYTES), size(p, props, "store.pack.bytes",
+            TensorStore.PACK_BYTES));
+      } catch (IllegalArgumentException e) {
+        throw new ModelHubException(props + ": store.pack.tensor_bytes: " + e.getMessage(), e);
+      }
       Catalog catalog = Catalog.open(catalogUrl(d));
       return new Repository(d, catalog, tensors, blobs);
     } catch (IOException e) {
       throw new ModelHubException("cannot open repository " + d + ": " + IoErrors.describe(e),
           e);
+    }
+  }
+
+  private static long size(Properties p, Path props, String key, long dflt) {
+    String v = p.getProperty(key);
+    try {
+      long n = v == null ? dflt : Long.parseLong(v.trim());
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new ModelHubException(props + ": " + key + "=" + v
+          + " is not a byte count (a whole number, 0 or more)");
     }
   }
 

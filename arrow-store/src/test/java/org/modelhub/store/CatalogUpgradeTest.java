@@ -48,7 +48,7 @@ class CatalogUpgradeTest {
         s.execute(sql);
       }
       for (String col : List.of("DELTA_OP", "CHAIN_DEPTH", "PLANE_CODECS", "PLANE_BYTES",
-          "PLANE_CRC", "LOSSY", "MAX_ABS_ERROR", "RMSE", "DECODED_SHA256")) {
+          "PLANE_CRC", "LOSSY", "MAX_ABS_ERROR", "RMSE", "DECODED_SHA256", "OBJECT_BATCH")) {
         s.execute("ALTER TABLE OBJECTS DROP COLUMN " + col);
       }
       s.execute("CREATE VIEW TENSORS AS SELECT t.VERSION_ID, t.NAME, t.LAYER, t.PARAM,"
@@ -58,7 +58,7 @@ class CatalogUpgradeTest {
       s.execute("UPDATE SETTINGS SET VAL = '3' WHERE NAME = 'catalog.version'");
     }
     try (Repository repo = Repository.open(repoDir)) {
-      assertEquals("5", repo.catalog().setting("catalog.version").orElseThrow());
+      assertEquals("6", repo.catalog().setting("catalog.version").orElseThrow());
       List<VersionInfo> vs = repo.catalog().allVersions();
       for (VersionInfo v : vs) {
         for (TensorEntry e : repo.catalog().tensors(v.id())) {

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +22,10 @@ class CommitCrashTest {
   @Test void killedCommitLeavesNoVersion() throws Exception {
     Path repoDir = dir.resolve("repo");
     Repository.init(repoDir).close();
+    // a pack written as soon as a tensor waits: the tensors stored are on disk when the child
+    // is killed
+    Files.writeString(repoDir.resolve(Repository.PROPERTIES), "store.pack.bytes=1\n",
+        StandardOpenOption.APPEND);
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         CommitInChild.class.getName(), repoDir.toString()).redirectErrorStream(true).start();

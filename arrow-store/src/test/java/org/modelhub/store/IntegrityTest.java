@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.modelhub.store.catalog.TensorEntry;
@@ -23,7 +24,11 @@ class IntegrityTest {
   @TempDir Path dir;
 
   @Test void anObjectWithOtherValuesIsNamedAndRefused() throws Exception {
-    try (Repository r = Repository.init(dir.resolve("repo"))) {
+    Repository.init(dir.resolve("repo")).close();
+    // each tensor in an object of its own, so that one version's can replace the other's
+    Files.writeString(dir.resolve("repo").resolve(Repository.PROPERTIES),
+        "store.pack.tensor_bytes=0\n", StandardOpenOption.APPEND);
+    try (Repository r = Repository.open(dir.resolve("repo"))) {
       r.catalog().putSetting("pas.max_chain", "0");
       r.newCommit().model("lenet").content(TestModels.lenetContent(1)).run(Progress.NONE);
       r.newCommit().model("lenet").content(TestModels.lenetContent(2)).run(Progress.NONE);

@@ -16,6 +16,7 @@ import org.modelhub.store.catalog.TensorEntry;
 import org.modelhub.store.catalog.VersionInfo;
 import org.modelhub.store.model.ModelContent;
 import org.modelhub.store.model.Tensor;
+import org.modelhub.store.object.ObjectInfo;
 
 class RepositoryTest {
   @TempDir Path dir;
@@ -73,8 +74,18 @@ class RepositoryTest {
         bytes[i] ^= 0x10;
       }
       Files.write(obj, bytes);
-      ModelHubException ex = assertThrows(ModelHubException.class, () -> repo.tensor(v, e));
-      assertTrue(ex.getMessage().contains("m@1 conv1/W"), ex.getMessage());
+      // the version's tensors share the object: a read of any that the flipped bits reach
+      // fails, naming it
+      int failed = 0;
+      for (TensorEntry t : repo.catalog().tensors(v.id())) {
+        try {
+          repo.tensor(v, t);
+        } catch (ModelHubException ex) {
+          assertTrue(ex.getMessage().contains("m@1 " + t.name()), ex.getMessage());
+          failed++;
+        }
+      }
+      assertTrue(failed > 0, "no read noticed the flipped bits");
       Fsck.Report report = new Fsck(repo).run(Progress.NONE);
       assertFalse(report.ok());
       assertTrue(report.errors().get(0).contains(e.object().objectId()), report.errors().toString());
@@ -176,14 +187,18 @@ class RepositoryTest {
     try (Repository repo = Repository.init(dir.resolve("repo"))) {
       VersionInfo v = repo.newCommit().model("m").content(TestModels.lenetContent(1))
           .run(Progress.NONE);
-      String obj = repo.catalog().tensor(v.id(), "ip1/W").orElseThrow().object().objectId();
+      ObjectInfo o = repo.catalog().tensor(v.id(), "ip1/W").orElseThrow().object();
+      String obj = o.objectId();
       Files.delete(dir.resolve("repo/objects").resolve(obj.substring(0, 2))
           .resolve(obj.substring(2)));
       Fsck.Report r = new Fsck(repo).run(Progress.NONE);
       assertFalse(r.ok());
-      assertTrue(r.errors().contains("object " + obj + " (tensor values "
-          + repo.catalog().tensor(v.id(), "ip1/W").orElseThrow().sha256().substring(0, 12)
-          + "): missing"), r.errors().toString());
+      // the version's tensors share one pack: each is named
+      assertTrue(o.isPacked(), o.toString());
+      assertTrue(r.errors().contains("object " + obj + " batch " + o.batch() + " (tensor values "
+          + o.sha256().substring(0, 12) + "): missing"), r.errors().toString());
+      assertEquals(repo.catalog().tensors(v.id()).size(), r.errors().size(),
+          r.errors().toString());
     }
   }
 

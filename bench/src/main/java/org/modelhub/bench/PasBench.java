@@ -176,7 +176,7 @@ public final class PasBench {
             copy[r - WARMUP] = cp;
           }
           if (r == WARMUP + runs - 1) {
-            planeBytes(repo, f);
+            planeBytes(repo, objectBytes(dir), f);
             Archiver.Report a = new Archiver(repo, new Archiver.Options(2,
                 StorageGraph.Scheme.INDEPENDENT, null, List.of())).run(Progress.NONE);
             f.archived = objectBytes(dir);
@@ -200,9 +200,13 @@ public final class PasBench {
     return progressive;
   }
 
-  /** Bits per byte each plane takes in the store, and the bytes of framing around them. */
-  private static void planeBytes(Repository repo, Figures f) {
+  /**
+   * Bits per byte each plane takes in the store, and the bytes of framing around them: the
+   * objects' bytes that are not planes (a pack's schema and footer are shared by its tensors).
+   */
+  private static void planeBytes(Repository repo, long objectBytes, Figures f) {
     long values = 0;
+    long coded = 0;
     long[] planes = new long[4];
     for (ObjectInfo o : repo.catalog().objects()) {
       if (o.planeBytes() == null) {
@@ -220,8 +224,9 @@ public final class PasBench {
       if (parts.length == 4) {
         values += o.rawBytes() / 4;
       }
-      f.framing += o.storedBytes() - sum;
+      coded += sum;
     }
+    f.framing = objectBytes - coded;
     for (int p = 0; p < 4; p++) {
       f.bitsStored[p] = values == 0 ? 0 : 8.0 * planes[p] / values;
     }

@@ -40,7 +40,7 @@ public final class Catalog implements AutoCloseable {
   private static final String OBJECT_COLUMNS =
       "SHA256, OBJECT_ID, ENCODING, COMPRESSION, BASE, RAW_BYTES, STORED_BYTES, DELTA_OP,"
       + " CHAIN_DEPTH, PLANE_CODECS, PLANE_BYTES, PLANE_CRC, LOSSY, MAX_ABS_ERROR, RMSE,"
-      + " DECODED_SHA256";
+      + " DECODED_SHA256, OBJECT_BATCH";
 
   /** The H2 user that may only SELECT from the MODELHUB views (SQL clients connect as it). */
   public static final String READER = "MODELHUB_READER";
@@ -426,10 +426,10 @@ public final class Catalog implements AutoCloseable {
           : compression.contains("lz4") ? "lz4" : "none";
     }
     update("MERGE INTO OBJECTS (" + OBJECT_COLUMNS + ") KEY (SHA256)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", o.sha256(), o.objectId(),
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", o.sha256(), o.objectId(),
         o.encoding(), compression, o.base(), o.rawBytes(), o.storedBytes(), o.deltaOp(),
         o.chainDepth(), codecs, o.planeBytes(), o.planeCrc(), o.lossy(), o.maxAbsError(),
-        o.rmse(), o.isLossy() ? o.decodedSha256() : null);
+        o.rmse(), o.isLossy() ? o.decodedSha256() : null, o.batch());
   }
 
   /** Objects stored as deltas of {@code sha256}. */
@@ -612,7 +612,7 @@ public final class Catalog implements AutoCloseable {
         codecs != null ? codecs : rs.getString(c + 3), rs.getString(c + 4), rs.getLong(c + 5),
         rs.getLong(c + 6), rs.getString(c + 7), rs.getInt(c + 8), rs.getString(c + 10),
         rs.getString(c + 11), rs.getString(c + 12), (Double) rs.getObject(c + 13),
-        (Double) rs.getObject(c + 14), rs.getString(c + 15));
+        (Double) rs.getObject(c + 14), rs.getString(c + 15), (Integer) rs.getObject(c + 16));
   }
 
   private static TensorEntry tensor(ResultSet rs) throws SQLException {

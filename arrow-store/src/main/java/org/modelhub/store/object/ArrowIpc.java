@@ -101,8 +101,10 @@ final class ArrowIpc {
      * Appends one record batch of one row whose columns are non-null binary values, given
      * in schema order: each column gets an empty validity buffer (Arrow allows none when the
      * null count is 0), its two offsets and its bytes.
+     *
+     * @return where the batch lies in the file (its metadata and body)
      */
-    void writeBinaryBatch(List<byte[]> values) throws IOException {
+    ArrowBlock writeBinaryBatch(List<byte[]> values) throws IOException {
       List<ByteBuffer> buffers = new ArrayList<>(3 * values.size());
       for (byte[] v : values) {
         buffers.add(EMPTY);
@@ -110,11 +112,11 @@ final class ArrowIpc {
             .putInt(v.length).flip());
         buffers.add(ByteBuffer.wrap(v));
       }
-      writeBuffers(1, values.size(), buffers);
+      return writeBuffers(1, values.size(), buffers);
     }
 
     /** Appends one uncompressed record batch of non-null columns, given their buffers. */
-    private void writeBuffers(long length, int columns, List<ByteBuffer> data)
+    private ArrowBlock writeBuffers(long length, int columns, List<ByteBuffer> data)
         throws IOException {
       FlatBufferBuilder fb = new FlatBufferBuilder(256);
       RecordBatch.startNodesVector(fb, columns);
@@ -152,7 +154,9 @@ final class ArrowIpc {
         out.write(b.duplicate());
         out.align();
       }
-      blocks.add(new ArrowBlock(start, metaLength, body));
+      ArrowBlock block = new ArrowBlock(start, metaLength, body);
+      blocks.add(block);
+      return block;
     }
 
     void finish() throws IOException {

@@ -24,11 +24,14 @@ import static java.util.Objects.requireNonNull;
  * @param rmse the root mean square error of a lossy object's values, or null
  * @param decodedSha256 sha256 of the values the object decodes to: {@code sha256} unless
  *     lossy; every read is checked against it
+ * @param batch the first record batch of the values in a pack (an object holding the tensors
+ *     of one commit or archive), or null when the object holds these values alone; the
+ *     stored bytes of a packed tensor are those of its record batches
  */
 public record ObjectInfo(String sha256, String objectId, String encoding, String compression,
     String base, long rawBytes, long storedBytes, String deltaOp, int chainDepth,
     String planeBytes, String planeCrc, String lossy, Double maxAbsError, Double rmse,
-    String decodedSha256) {
+    String decodedSha256, Integer batch) {
   public ObjectInfo {
     requireNonNull(sha256, "sha256");
     requireNonNull(objectId, "objectId");
@@ -43,7 +46,18 @@ public record ObjectInfo(String sha256, String objectId, String encoding, String
   public ObjectInfo(String sha256, String objectId, String encoding, String compression,
       String base, long rawBytes, long storedBytes) {
     this(sha256, objectId, encoding, compression, base, rawBytes, storedBytes, null, 0, null,
-        null, null, null, null, sha256);
+        null, null, null, null, sha256, null);
+  }
+
+  /** Whether the values are record batches of a pack shared with other tensors. */
+  public boolean isPacked() {
+    return batch != null;
+  }
+
+  /** This object, recorded at a chain depth of {@code depth}. */
+  public ObjectInfo withChainDepth(int depth) {
+    return new ObjectInfo(sha256, objectId, encoding, compression, base, rawBytes, storedBytes,
+        deltaOp, depth, planeBytes, planeCrc, lossy, maxAbsError, rmse, decodedSha256, batch);
   }
 
   /** Whether reads give approximate values (a lossy archive). */

@@ -15,6 +15,7 @@ import java.util.StringJoiner;
 import java.util.TreeSet;
 import java.util.zip.CRC32C;
 import org.apache.arrow.flatbuf.CompressionType;
+import org.apache.arrow.vector.ipc.message.ArrowBlock;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -78,6 +79,67 @@ public final class PlanesEncoding {
   static Written write(WritableByteChannel out, Map<String, String> metadata, ByteBuffer raw,
       int width, Compression lz) throws IOException {
     ArrowIpc.Writer writer = new ArrowIpc.Writer(out, schema(width, metadata), Compression.NONE);
+    Written w = code(raw, width, lz, writer::writeBinaryBatch);
+    writer.finish();
+    return w;
+  }
+
+  /** A tensor's planes coded in memory, one list of coded planes per record batch. */
+  record Coded(int width, List<List<byte[]>> batches, Written planes) {
+    /** The coded bytes, without framing. */
+    long bytes() {
+      long n = 0;
+      for (long b : planes.planeBytes()) {
+        n += b;
+      }
+      return n;
+    }
+  }
+
+  /** Codes {@code raw} in memory, for {@link #writePack}. */
+  static Coded code(ByteBuffer raw, int width, Compression lz) throws IOException {
+    List<List<byte[]>> batches = new ArrayList<>();
+    Written w = code(raw, width, lz, batches::add);
+    return new Coded(width, batches, w);
+  }
+
+  /**
+   * Writes tensors coded by {@link #code}, all of one width, as the record batches of one
+   * object (a pack): tensor i's batches follow tensor i-1's.
+   *
+   * @return per tensor, the index of its first record batch and the bytes of its batches
+   *     (their metadata and bodies; the file's schema and footer are shared)
+   */
+  static long[][] writePack(WritableByteChannel out, List<Coded> tensors) throws IOException {
+    int width = tensors.get(0).width();
+    ArrowIpc.Writer writer = new ArrowIpc.Writer(out,
+        schema(width, Map.of("modelhub.encoding", "pack")), Compression.NONE);
+    long[][] placed = new long[tensors.size()][2];
+    int batch = 0;
+    for (int t = 0; t < tensors.size(); t++) {
+      Coded c = tensors.get(t);
+      if (c.width() != width) {
+        throw new IllegalArgumentException("a pack holds values of one width");
+      }
+      placed[t][0] = batch;
+      for (List<byte[]> planes : c.batches()) {
+        ArrowBlock block = writer.writeBinaryBatch(planes);
+        placed[t][1] += block.getMetadataLength() + block.getBodyLength();
+        batch++;
+      }
+    }
+    writer.finish();
+    return placed;
+  }
+
+  /** Takes each record batch's coded planes. */
+  private interface BatchSink {
+    void accept(List<byte[]> planes) throws IOException;
+  }
+
+  /** Splits and codes values a batch of {@link #CHUNK_VALUES} at a time. */
+  private static Written code(ByteBuffer raw, int width, Compression lz, BatchSink sink)
+      throws IOException {
     long total = raw.remaining() / width;
     int chunk = (int) Math.min(CHUNK_VALUES, Math.max(1, total));
     // values on the heap are split where they are; others are copied a batch at a time
@@ -110,10 +172,9 @@ public final class PlanesEncoding {
         planeBytes[p] += c.length;
         coded.add(c);
       }
-      writer.writeBinaryBatch(coded);
+      sink.accept(coded);
       done += n;
     } while (done < total);
-    writer.finish();
     String[] labels = new String[width];
     long[] crc = new long[width];
     for (int p = 0; p < width; p++) {
@@ -121,6 +182,11 @@ public final class PlanesEncoding {
       crc[p] = crcs[p].getValue();
     }
     return new Written(planeBytes, labels, crc);
+  }
+
+  /** Record batches of a tensor of {@code values} values (an empty one still has one). */
+  static int batches(long values) {
+    return (int) Math.max(1, (values + CHUNK_VALUES - 1) / CHUNK_VALUES);
   }
 
   /**
@@ -136,18 +202,19 @@ public final class PlanesEncoding {
 
   /** The values of a planes object held in memory ({@link #encode}'s inverse). */
   public static byte[] decode(byte[] object, long rawBytes, int width) throws IOException {
-    return read(new ByteArraySeekableChannel(object), rawBytes, width, null).values();
+    return read(new ByteArraySeekableChannel(object), rawBytes, width, null, null).values();
   }
 
   /**
    * Reads the values back: all planes ({@code k == width}), or the top {@code k} planes
    * with the others zero, reading only those planes' bytes. When {@code expectedCrc} is
-   * given, each plane read is checked against it.
+   * given, each plane read is checked against it. {@code batch} is the first record batch of
+   * a tensor in a pack, null for an object of its own (all its batches).
    *
    * @return little-endian values, {@code rawBytes} long, and the schema's metadata
    */
-  static Decoded read(SeekableByteChannel channel, long rawBytes, int k, long[] expectedCrc)
-      throws IOException {
+  static Decoded read(SeekableByteChannel channel, long rawBytes, int k, long[] expectedCrc,
+      Integer batch) throws IOException {
     ArrowIpc.Reader reader = new ArrowIpc.Reader(channel, null);
     int width = reader.schema().getFields().size();
     if (k < 1 || k > width) {
@@ -169,7 +236,13 @@ public final class PlanesEncoding {
     boolean coded = reader.schema().getFields().get(0).getType() instanceof ArrowType.Binary;
     long total = rawBytes / width;
     long done = 0;
-    for (int i = 0; i < reader.batchCount(); i++) {
+    int first = batch == null ? 0 : batch;
+    int end = batch == null ? reader.batchCount() : first + batches(total);
+    if (first < 0 || end > reader.batchCount()) {
+      throw new IOException("record batches " + first + ".." + (end - 1) + " asked of an object"
+          + " of " + reader.batchCount());
+    }
+    for (int i = first; i < end; i++) {
       ArrowIpc.RawBatch b = reader.readRaw(i, (coded ? 3 : 2) * k);
       int n = coded ? (int) Math.min(CHUNK_VALUES, total - done) : Math.toIntExact(b.length());
       if (n <= 0 && total > 0 || (done + n) * width > rawBytes) {

@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.modelhub.store.model.DType;
@@ -27,12 +30,18 @@ public final class TensorStore implements AutoCloseable {
   /** The longest delta chain a read follows (a longer one is a corrupt catalog). */
   public static final int MAX_CHAIN = 64;
   private static final long CACHE_BYTES = 256L << 20;
+  /** The largest tensor a pack takes by default: one record batch of float32 values. */
+  public static final long PACK_TENSOR_BYTES = 4L * PlanesEncoding.CHUNK_VALUES;
+  /** Coded bytes that, once waiting, are written as a pack without waiting for the rest. */
+  public static final long PACK_BYTES = 64L << 20;
 
   private final ObjectStore objects;
   private final BufferAllocator allocator = new RootAllocator();
   private volatile PlainEncoding plain;
   private volatile boolean planes = true;
   private volatile Compression planesCodec = Compression.ZSTD;
+  private volatile long packTensorBytes = PACK_TENSOR_BYTES;
+  private volatile long packBytes = PACK_BYTES;
   private volatile Function<String, ObjectInfo> lookup = sha -> null;
   private final AtomicLong reads = new AtomicLong();
   private final Map<String, byte[]> cache = new LinkedHashMap<>(16, 0.75f, true);
@@ -67,6 +76,20 @@ public final class TensorStore implements AutoCloseable {
     this.planesCodec = requireNonNull(codec, "codec");
   }
 
+  /**
+   * Which tensors {@link Writes} packs: at most {@code tensorBytes} raw (0: none, every tensor
+   * gets an object of its own; at most {@link #PACK_TENSOR_BYTES}), in packs written once
+   * {@code packBytes} coded bytes wait.
+   */
+  public void setPacks(long tensorBytes, long packBytes) {
+    if (tensorBytes < 0 || tensorBytes > PACK_TENSOR_BYTES || packBytes < 0) {
+      throw new IllegalArgumentException("a pack takes tensors of 0 to " + PACK_TENSOR_BYTES
+          + " bytes, not " + tensorBytes);
+    }
+    this.packTensorBytes = tensorBytes;
+    this.packBytes = packBytes;
+  }
+
   /** How reads find a delta's base object by its logical hash (the catalog). */
   public void setLookup(Function<String, ObjectInfo> lookup) {
     this.lookup = requireNonNull(lookup, "lookup");
@@ -83,12 +106,17 @@ public final class TensorStore implements AutoCloseable {
       return new ObjectInfo(tensor.sha256(), o.id(), enc.name(), enc.compression().label(),
           null, tensor.numBytes(), o.size());
     }
-    Map<String, String> meta = meta("planes", tensor);
-    int width = tensor.dtype().size();
-    StoredPlanes w = writePlanes(meta, tensor.data(), width);
-    return new ObjectInfo(tensor.sha256(), w.id(), "planes", w.planes.codecs(), null,
-        tensor.numBytes(), w.size(), null, 0, w.planes.bytes(), w.planes.crcs(), null, null,
-        null, null);
+    StoredPlanes w = writePlanes(meta("planes", tensor), tensor.data(), tensor.dtype().size());
+    return lossless(tensor, null, null, w.planes, w.id(), w.size(), null);
+  }
+
+  /** The catalog's record of a tensor stored without loss as planes, or a delta of base. */
+  private static ObjectInfo lossless(Tensor tensor, ObjectInfo base, DeltaOp op,
+      PlanesEncoding.Written planes, String objectId, long storedBytes, Integer batch) {
+    return new ObjectInfo(tensor.sha256(), objectId, base == null ? "planes" : "delta",
+        planes.codecs(), base == null ? null : base.sha256(), tensor.numBytes(), storedBytes,
+        op == null ? null : op.label(), base == null ? 0 : base.chainDepth() + 1,
+        planes.bytes(), planes.crcs(), null, null, null, null, batch);
   }
 
   /**
@@ -97,20 +125,131 @@ public final class TensorStore implements AutoCloseable {
    */
   public ObjectInfo putDelta(Tensor tensor, byte[] base, ObjectInfo baseInfo, DeltaOp op)
       throws IOException {
+    byte[] residual = residual(tensor, base, baseInfo, op);
+    Map<String, String> meta = meta("delta", tensor);
+    meta.put("modelhub.base", baseInfo.sha256());
+    meta.put("modelhub.delta_op", op.label());
+    StoredPlanes w = writePlanes(meta, ByteBuffer.wrap(residual), tensor.dtype().size());
+    return lossless(tensor, baseInfo, op, w.planes, w.id(), w.size(), null);
+  }
+
+  private static byte[] residual(Tensor tensor, byte[] base, ObjectInfo baseInfo, DeltaOp op) {
     if (base.length != tensor.numBytes() || baseInfo.isLossy()) {
       throw new IllegalArgumentException("a delta needs a lossless base of the same size");
     }
     byte[] value = bytes(tensor);
-    int width = tensor.dtype().size();
     byte[] residual = new byte[value.length];
-    op.encode(value, base, residual, value.length, width);
-    Map<String, String> meta = meta("delta", tensor);
-    meta.put("modelhub.base", baseInfo.sha256());
-    meta.put("modelhub.delta_op", op.label());
-    StoredPlanes w = writePlanes(meta, ByteBuffer.wrap(residual), width);
-    return new ObjectInfo(tensor.sha256(), w.id(), "delta", w.planes.codecs(),
-        baseInfo.sha256(), tensor.numBytes(), w.size(), op.label(), baseInfo.chainDepth() + 1,
-        w.planes.bytes(), w.planes.crcs(), null, null, null, null);
+    op.encode(value, base, residual, value.length, tensor.dtype().size());
+    return residual;
+  }
+
+  /** Starts the writes of one commit or archive: see {@link Writes}. */
+  public Writes writes() {
+    return new Writes();
+  }
+
+  /**
+   * The tensors one commit or archive writes. A tensor of at most {@link #PACK_TENSOR_BYTES}
+   * (see {@link #setPacks}) is coded at once and kept in memory; {@link #finish} writes the
+   * kept ones as the record batches of one object for each width of values, a pack (also
+   * whenever {@link #PACK_BYTES} of coded planes are waiting), in the order of their sha256. A small tensor's schema and footer would
+   * cost about 1.3 KB an object, and each object an fsync. Larger tensors and {@code plain}
+   * objects are written at once, each to an object of its own. The methods may
+   * be called from several threads; a result's value is known once {@link #finish} returns.
+   */
+  public final class Writes {
+    private final List<Packed> waiting = new ArrayList<>();
+    private long waitingBytes;
+
+    /** Stores a tensor materialised ({@link TensorStore#put}). */
+    public Supplier<ObjectInfo> put(Tensor tensor) throws IOException {
+      if (!packs(tensor)) {
+        ObjectInfo o = TensorStore.this.put(tensor);
+        return () -> o;
+      }
+      return keep(new Packed(tensor, null, null, code(tensor.data(), tensor)));
+    }
+
+    /** Stores a tensor as a delta of {@code base} ({@link TensorStore#putDelta}). */
+    public Supplier<ObjectInfo> putDelta(Tensor tensor, byte[] base, ObjectInfo baseInfo,
+        DeltaOp op) throws IOException {
+      if (!packs(tensor)) {
+        ObjectInfo o = TensorStore.this.putDelta(tensor, base, baseInfo, op);
+        return () -> o;
+      }
+      byte[] residual = residual(tensor, base, baseInfo, op);
+      return keep(new Packed(tensor, baseInfo, op, code(ByteBuffer.wrap(residual), tensor)));
+    }
+
+    /** Writes the tensors still waiting: a pack for each width of values. */
+    public void finish() throws IOException {
+      List<Packed> all;
+      synchronized (this) {
+        all = new ArrayList<>(waiting);
+        waiting.clear();
+        waitingBytes = 0;
+      }
+      // threads finish in any order; the same tensors make the same packs
+      all.sort((a, b) -> a.tensor.sha256().compareTo(b.tensor.sha256()));
+      Map<Integer, List<Packed>> byWidth = new java.util.TreeMap<>();
+      all.forEach(p -> byWidth.computeIfAbsent(p.coded.width(), w -> new ArrayList<>()).add(p));
+      for (List<Packed> pack : byWidth.values()) {
+        List<PlanesEncoding.Coded> coded = new ArrayList<>(pack.size());
+        pack.forEach(p -> coded.add(p.coded));
+        long[][][] placed = new long[1][][];
+        ObjectStore.StoredObject o = objects.put(ch ->
+            placed[0] = PlanesEncoding.writePack(ch, coded));
+        for (int i = 0; i < pack.size(); i++) {
+          Packed p = pack.get(i);
+          p.info = lossless(p.tensor, p.base, p.op, p.coded.planes(), o.id(), placed[0][i][1],
+              Math.toIntExact(placed[0][i][0]));
+        }
+      }
+    }
+
+    private boolean packs(Tensor t) {
+      return planes && t.numBytes() > 0 && t.numBytes() <= packTensorBytes;
+    }
+
+    private PlanesEncoding.Coded code(ByteBuffer values, Tensor t) throws IOException {
+      return PlanesEncoding.code(values, t.dtype().size(), planesCodec);
+    }
+
+    private Supplier<ObjectInfo> keep(Packed p) throws IOException {
+      boolean full;
+      synchronized (this) {
+        waiting.add(p);
+        waitingBytes += p.coded.bytes();
+        full = waitingBytes >= packBytes;
+      }
+      if (full) {
+        finish();
+      }
+      return p;
+    }
+  }
+
+  /** A tensor coded and waiting for its pack. */
+  private static final class Packed implements Supplier<ObjectInfo> {
+    final Tensor tensor;
+    final ObjectInfo base;
+    final DeltaOp op;
+    final PlanesEncoding.Coded coded;
+    volatile ObjectInfo info;
+
+    Packed(Tensor tensor, ObjectInfo base, DeltaOp op, PlanesEncoding.Coded coded) {
+      this.tensor = tensor;
+      this.base = base;
+      this.op = op;
+      this.coded = coded;
+    }
+
+    @Override public ObjectInfo get() {
+      if (info == null) {
+        throw new IllegalStateException("tensor " + tensor.name() + " is not written yet");
+      }
+      return info;
+    }
   }
 
   /** Stores approximate values of a float32 tensor, recording the error they carry. */
@@ -140,7 +279,7 @@ public final class TensorStore implements AutoCloseable {
     StoredPlanes w = writePlanes(meta, ByteBuffer.wrap(coded.codes()), scheme.codeWidth());
     return new ObjectInfo(tensor.sha256(), w.id(), meta.get("modelhub.encoding"),
         w.planes.codecs(), null, tensor.numBytes(), w.size(), null, 0, w.planes.bytes(),
-        w.planes.crcs(), scheme.label(), max, rmse, decodedSha);
+        w.planes.crcs(), scheme.label(), max, rmse, decodedSha, null);
   }
 
   /** An object written as planes, and what {@link PlanesEncoding#write} says of its planes. */
@@ -251,7 +390,8 @@ public final class TensorStore implements AutoCloseable {
           }
           break;
         case "planes":
-          raw = PlanesEncoding.read(ch, info.rawBytes(), width(info, ch), null).values();
+          raw = PlanesEncoding.read(ch, info.rawBytes(), width(info, ch), null, info.batch())
+              .values();
           break;
         case "delta":
           raw = decodeDelta(info, what, depth, ch);
@@ -291,7 +431,8 @@ public final class TensorStore implements AutoCloseable {
       throws IOException {
     byte[] base = baseRaw(info, what, depth, true);
     int width = width(info, ch);
-    byte[] residual = PlanesEncoding.read(ch, info.rawBytes(), width, null).values();
+    byte[] residual = PlanesEncoding.read(ch, info.rawBytes(), width, null, info.batch())
+        .values();
     byte[] out = new byte[residual.length];
     DeltaOp.parse(info.deltaOp()).decode(residual, base, out, out.length, width);
     return out;
@@ -317,7 +458,7 @@ public final class TensorStore implements AutoCloseable {
     }
     LossyScheme scheme = LossyScheme.parse(info.lossy());
     long codes = info.rawBytes() / 4 * scheme.codeWidth();
-    PlanesEncoding.Decoded d = PlanesEncoding.read(ch, codes, scheme.codeWidth(), null);
+    PlanesEncoding.Decoded d = PlanesEncoding.read(ch, codes, scheme.codeWidth(), null, null);
     return scheme.decode(d.values(), d.metadata());
   }
 
@@ -346,7 +487,7 @@ public final class TensorStore implements AutoCloseable {
       long[] crc = PlanesEncoding.parseList(info.planeCrc(), true);
       int width = crc.length;
       byte[] mine = PlanesEncoding.read(ch, info.rawBytes(), k,
-          java.util.Arrays.copyOf(crc, Math.min(k, crc.length))).values();
+          java.util.Arrays.copyOf(crc, Math.min(k, crc.length)), info.batch()).values();
       if (!xor) {
         return mine;
       }

@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.modelhub.store.ModelHubException;
 import org.modelhub.store.Progress;
 import org.modelhub.store.Repository;
@@ -182,51 +183,75 @@ public final class Archiver {
     StoragePlanner.Plan plan = planner.best();
     int[] depth = plan.depths();
 
-    // 4. new objects: a node is rewritten when its encoding or base changes
+    // 4. new objects: a node is rewritten when its encoding or base changes, or when it
+    // shares a pack with one that is rewritten (else the old pack would stay, for it alone)
+    boolean[] same = new boolean[g.size()];
+    Set<String> leaving = new HashSet<>();
+    for (int n = 1; n < g.size(); n++) {
+      String sha = g.key(n);
+      ObjectInfo cur = bySha.get(sha).object();
+      if (lossy.contains(sha)) {
+        same[n] = !changed.containsKey(sha);
+      } else {
+        StorageGraph.Edge edge = plan.edge(n);
+        String base = edge.parent() == 0 ? null : g.key(edge.parent());
+        same[n] = base == null ? "planes".equals(cur.encoding()) && cur.base() == null
+            : "delta".equals(cur.encoding()) && base.equals(cur.base())
+                && edge.op().equals(cur.deltaOp());
+      }
+      if (!same[n]) {
+        leaving.add(cur.objectId());
+      }
+    }
     List<String> oldObjects = new ArrayList<>();
+    Map<String, Supplier<ObjectInfo>> written = new LinkedHashMap<>();
     int rewritten = 0;
+    TensorStore.Writes writes = store.writes();
     progress.begin("rewriting", rawTotal);
     for (int n = 1; n < g.size(); n++) {
       String sha = g.key(n);
       TensorEntry e = bySha.get(sha);
-      progress.advance(e.object().rawBytes());
+      ObjectInfo cur = e.object();
+      progress.advance(cur.rawBytes());
       if (lossy.contains(sha)) {
-        if (changed.containsKey(sha)) {
-          oldObjects.add(e.object().objectId());
+        if (!same[n]) {
+          oldObjects.add(cur.objectId());
           rewritten++;
         }
         continue;
       }
-      StorageGraph.Edge edge = plan.edge(n);
-      String base = edge.parent() == 0 ? null : g.key(edge.parent());
-      ObjectInfo cur = e.object();
-      boolean same = base == null ? "planes".equals(cur.encoding()) && cur.base() == null
-          : "delta".equals(cur.encoding()) && base.equals(cur.base())
-              && edge.op().equals(cur.deltaOp());
-      ObjectInfo next;
-      if (same) {
-        next = cur;
-      } else {
-        byte[] raw = raw(e);
-        try {
-          if (base == null) {
-            next = store.put(tensor(e, raw));
-          } else {
-            TensorEntry be = bySha.get(base);
-            next = store.putDelta(tensor(e, raw), raw(be), be.object(),
-                DeltaOp.parse(edge.op()));
-          }
-        } catch (IOException ex) {
-          throw new ModelHubException("cannot write object for tensor " + e.name() + ": "
-              + ex.getMessage(), ex);
+      if (same[n] && !(cur.isPacked() && leaving.contains(cur.objectId()))) {
+        if (cur.chainDepth() != depth[n]) {
+          changed.put(sha, cur.withChainDepth(depth[n]));
         }
-        if (!next.objectId().equals(cur.objectId())) {
-          oldObjects.add(cur.objectId());
-        }
-        rewritten++;
+        continue;
       }
-      if (!same || next.chainDepth() != depth[n]) {
-        changed.put(sha, withDepth(next, depth[n]));
+      StorageGraph.Edge edge = plan.edge(n);
+      byte[] raw = raw(e);
+      try {
+        if (edge.parent() == 0) {
+          written.put(sha, writes.put(tensor(e, raw)));
+        } else {
+          TensorEntry be = bySha.get(g.key(edge.parent()));
+          written.put(sha, writes.putDelta(tensor(e, raw), raw(be), be.object(),
+              DeltaOp.parse(edge.op())));
+        }
+      } catch (IOException ex) {
+        throw new ModelHubException("cannot write object for tensor " + e.name() + ": "
+            + ex.getMessage(), ex);
+      }
+      oldObjects.add(cur.objectId());
+      rewritten++;
+    }
+    try {
+      writes.finish();
+    } catch (IOException ex) {
+      throw new ModelHubException("cannot write objects: " + ex.getMessage(), ex);
+    }
+    for (int n = 1; n < g.size(); n++) {
+      Supplier<ObjectInfo> w = written.get(g.key(n));
+      if (w != null) {
+        changed.put(g.key(n), w.get().withChainDepth(depth[n]));
       }
     }
     progress.end();
@@ -309,11 +334,5 @@ public final class Archiver {
 
   private static Tensor tensor(TensorEntry e, byte[] raw) {
     return new Tensor(e.name(), e.dtype(), e.shape(), ByteBuffer.wrap(raw), e.sha256());
-  }
-
-  private static ObjectInfo withDepth(ObjectInfo o, int depth) {
-    return new ObjectInfo(o.sha256(), o.objectId(), o.encoding(), o.compression(), o.base(),
-        o.rawBytes(), o.storedBytes(), o.deltaOp(), depth, o.planeBytes(), o.planeCrc(),
-        o.lossy(), o.maxAbsError(), o.rmse(), o.decodedSha256());
   }
 }

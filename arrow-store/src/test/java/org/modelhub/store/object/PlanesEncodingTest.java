@@ -94,7 +94,7 @@ class PlanesEncodingTest {
           codec);
     }
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      byte[] raw = PlanesEncoding.read(in, t.numBytes(), 4, null).values();
+      byte[] raw = PlanesEncoding.read(in, t.numBytes(), 4, null, null).values();
       assertEquals(t.sha256(), Hashing.sha256Hex(raw));
     }
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
@@ -198,7 +198,7 @@ class PlanesEncodingTest {
     }
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       assertEquals(t.sha256(), Hashing.sha256Hex(
-          PlanesEncoding.read(in, t.numBytes(), 4, null).values()));
+          PlanesEncoding.read(in, t.numBytes(), 4, null, null).values()));
     }
   }
 

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -32,6 +34,9 @@ class ArchiveCrashTest {
     try (Repository repo = Repository.init(repoDir)) {
       vs = ArchiverTest.snapshots(repo);
     }
+    // small packs, so that some are on disk when the child is killed
+    Files.writeString(repoDir.resolve(Repository.PROPERTIES), "store.pack.bytes=100000\n",
+        StandardOpenOption.APPEND);
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         ArchiveInChild.class.getName(), repoDir.toString()).redirectErrorStream(true).start();

@@ -27,14 +27,7 @@ class ArchiverTest {
 
   /** Six training snapshots committed materialised (pas.max_chain 0). */
   static List<VersionInfo> snapshots(Repository repo) {
-    repo.catalog().putSetting("pas.max_chain", "0");
-    ModelContent c = TestModels.lenetContent(1);
-    List<VersionInfo> vs = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      vs.add(repo.newCommit().model("lenet").message("s" + i).content(c).run(Progress.NONE));
-      c = DeltaCommitTestAccess.step(c, i);
-    }
-    return vs;
+    return DeltaCommitTestAccess.snapshots(repo);
   }
 
   static void assertExact(Repository repo, List<VersionInfo> vs) {
