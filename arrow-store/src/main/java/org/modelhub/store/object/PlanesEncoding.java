@@ -167,7 +167,8 @@ public final class PlanesEncoding {
       List<byte[]> coded = new ArrayList<>(width);
       for (int p = 0; p < width; p++) {
         crcs[p].update(planes[p], 0, n);
-        byte[] c = PlaneCodec.encode(planes[p], n, lz);
+        // the second plane may take the first as context (the exponent's low bit is in it)
+        byte[] c = PlaneCodec.encode(planes[p], n, lz, p == 1 ? planes[0] : null, 0);
         codecs.get(p).add(PlaneCodec.of(c, 0, c.length).label());
         planeBytes[p] += c.length;
         coded.add(c);
@@ -248,8 +249,10 @@ public final class PlanesEncoding {
       if (n <= 0 && total > 0 || (done + n) * width > rawBytes) {
         throw new IOException("object holds more values than its catalog entry says");
       }
+      PlaneCodec.Plane above = null;
       for (int p = 0; p < k; p++) {
-        PlaneCodec.Plane plane = coded ? codedPlane(b, p, n) : plane(b, p, n);
+        PlaneCodec.Plane plane = coded ? codedPlane(b, p, n, above) : plane(b, p, n);
+        above = plane;
         planes[p] = plane.bytes();
         from[p] = plane.off();
         if (crcs != null) {
@@ -278,8 +281,8 @@ public final class PlanesEncoding {
   record Decoded(byte[] values, Map<String, String> metadata) { }
 
   /** Plane {@code p} of a batch of coded planes: one binary value per column. */
-  private static PlaneCodec.Plane codedPlane(ArrowIpc.RawBatch b, int p, int n)
-      throws IOException {
+  private static PlaneCodec.Plane codedPlane(ArrowIpc.RawBatch b, int p, int n,
+      PlaneCodec.Plane above) throws IOException {
     if (b.length() != 1) {
       throw new IOException("batch of coded planes has " + b.length() + " rows, expected 1");
     }
@@ -292,7 +295,7 @@ public final class PlanesEncoding {
           + len + " bytes");
     }
     try {
-      return PlaneCodec.decode(b.body(), off, len, n);
+      return PlaneCodec.decode(b.body(), off, len, n, above);
     } catch (IOException e) {
       throw new IOException("plane " + p + ": " + e.getMessage(), e);
     }

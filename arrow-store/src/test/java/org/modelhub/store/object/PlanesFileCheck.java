@@ -32,9 +32,12 @@ public final class PlanesFileCheck {
       while (r.loadNextBatch()) {
         int n = (int) Math.min(PlanesEncoding.CHUNK_VALUES, total - rows);
         byte[] out = new byte[n * width];
+        PlaneCodec.Plane above = null;
         for (int p = 0; p < width; p++) {
           byte[] coded = ((VarBinaryVector) root.getVector(p)).get(0);
-          byte[] plane = PlaneCodec.decode(coded, 0, coded.length, n).toArray();
+          // a plane may be coded with the one above it as context
+          above = PlaneCodec.decode(coded, 0, coded.length, n, above);
+          byte[] plane = above.toArray();
           for (int i = 0; i < n; i++) {
             out[i * width + width - 1 - p] = plane[i];
           }
