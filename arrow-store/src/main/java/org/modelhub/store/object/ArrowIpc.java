@@ -314,9 +314,13 @@ final class ArrowIpc {
     return (n + 7) & ~7L;
   }
 
-  /** Copies off-heap buffers to the channel through a heap staging buffer. */
+  /**
+   * Copies off-heap buffers to the channel through a heap staging buffer, allocated on the
+   * first such buffer and no larger than it: planes objects write heap buffers only, and a
+   * megabyte allocated (and zeroed) for each small tensor's object cost more than coding it.
+   */
   private static final class HeapWriteChannel extends WriteChannel {
-    private final ByteBuffer staging = ByteBuffer.allocate(STAGING);
+    private ByteBuffer staging;
 
     HeapWriteChannel(WritableByteChannel out) {
       super(out);
@@ -325,8 +329,11 @@ final class ArrowIpc {
     @Override public void write(ArrowBuf buffer) throws IOException {
       long start = buffer.readerIndex();
       long end = start + buffer.readableBytes();
+      if (staging == null || staging.capacity() < Math.min(STAGING, end - start)) {
+        staging = ByteBuffer.allocate((int) Math.max(1, Math.min(STAGING, end - start)));
+      }
       for (long pos = start; pos < end; ) {
-        int n = (int) Math.min(STAGING, end - pos);
+        int n = (int) Math.min(staging.capacity(), end - pos);
         staging.clear();
         buffer.getBytes(pos, staging.array(), 0, n);
         staging.limit(n);

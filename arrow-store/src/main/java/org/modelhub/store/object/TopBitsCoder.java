@@ -33,20 +33,35 @@ final class TopBitsCoder {
   /**
    * The cost in bits of coding the top bits of {@code n} bytes of {@code plane} with
    * {@code above} (from {@code aboveOff}) as context, as {@link #encode} would: an estimate
-   * from the conditional counts, plus what the models pay while they adapt.
+   * from the conditional counts of {@code pieces} pieces of {@code piece} bytes spread over
+   * the plane (the whole plane when they would cover it), plus what the models pay while
+   * they adapt. {@code low} receives the counts of the other bits in those pieces, scaled to
+   * the plane.
    */
-  static double estimateBits(byte[] plane, int n, byte[] above, int aboveOff) {
+  static double estimateBits(byte[] plane, int n, byte[] above, int aboveOff, int pieces,
+      int piece, long[] low) {
     int[] ones = new int[MODELS];
     int[] all = new int[MODELS];
-    for (int i = 0; i < n; i++) {
-      int c = above[aboveOff + i] & 0xff;
-      int b = plane[i] & 0xff;
-      all[c]++;
-      ones[c] += b >>> 7;
-      int c2 = 256 + (c << 1 | b >>> 7);
-      all[c2]++;
-      ones[c2] += b >>> 6 & 1;
+    int lowMask = 0xff >>> BITS;
+    boolean whole = (long) pieces * piece >= n;
+    int count = whole ? 1 : pieces;
+    int len = whole ? n : piece;
+    long sampled = 0;
+    for (int k = 0; k < count; k++) {
+      int start = whole ? 0 : (int) ((long) (n - piece) * k / (pieces - 1));
+      for (int i = start; i < start + len; i++) {
+        int c = above[aboveOff + i] & 0xff;
+        int b = plane[i] & 0xff;
+        all[c]++;
+        ones[c] += b >>> 7;
+        int c2 = 256 + (c << 1 | b >>> 7);
+        all[c2]++;
+        ones[c2] += b >>> 6 & 1;
+        low[b & lowMask]++;
+      }
+      sampled += len;
     }
+    double scale = (double) n / sampled;
     double bits = 0;
     for (int c = 0; c < MODELS; c++) {
       int t = all[c];
@@ -54,9 +69,14 @@ final class TopBitsCoder {
         continue;
       }
       int o = ones[c];
-      bits += entropyBits(o, t) + entropyBits(t - o, t);
+      bits += scale * (entropyBits(o, t) + entropyBits(t - o, t));
       // a model starts at one half and needs some dozens of bits to settle
-      bits += Math.min(t, 24);
+      bits += Math.min(t * scale, 24);
+    }
+    if (!whole) {
+      for (int s = 0; s <= lowMask; s++) {
+        low[s] = Math.round(low[s] * scale);
+      }
     }
     return bits;
   }
