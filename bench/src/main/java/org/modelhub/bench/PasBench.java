@@ -123,11 +123,16 @@ public final class PasBench {
           progressive = p;
         }
       }
-      print(workloads, figures, progressive, runs, snapshots, every);
+      System.err.println("pas: measuring one large version");
+      double[] large = scale(w.large(LARGE_STEPS), work, 3);
+      print(workloads, figures, progressive, large, runs, snapshots, every);
     } finally {
       BenchSupport.deleteTree(work);
     }
   }
+
+  /** Minibatches the large MLP of the scale figures is trained for. */
+  private static final int LARGE_STEPS = 5;
 
   /** Runs before the measured ones, for the JIT and the page cache. */
   private static final int WARMUP = 3;
@@ -167,7 +172,7 @@ public final class PasBench {
             Checkout.run(repo, v, "safetensors", out.resolve(v.id()), false, Progress.NONE);
           }
           double co = BenchSupport.seconds(t0);
-          double cp = rawCopy(repo, vs, work);
+          double cp = rawCopy(repo, vs, work.resolve("raw-" + slug(wl.name())), work);
           BenchSupport.deleteTree(out);
           if (r >= WARMUP) {
             // the first runs warm the JIT and the page cache
@@ -262,10 +267,13 @@ public final class PasBench {
     return vs;
   }
 
-  /** Seconds to copy each version's raw bytes (its safetensors file) to a new file. */
-  private static double rawCopy(Repository repo, List<VersionInfo> vs, Path work)
+  /**
+   * Seconds to copy each version's raw bytes (its safetensors file) to a new file. The files
+   * are exported into {@code src} once (a folder of the workload's own: each workload numbers
+   * its versions from 0).
+   */
+  private static double rawCopy(Repository repo, List<VersionInfo> vs, Path src, Path work)
       throws IOException {
-    Path src = work.resolve("raw");
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < vs.size(); i++) {
       VersionInfo v = vs.get(i);
@@ -285,6 +293,50 @@ public final class PasBench {
     double s = BenchSupport.seconds(t0);
     BenchSupport.deleteTree(dst);
     return s;
+  }
+
+  private static String slug(String name) {
+    return name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+  }
+
+  /**
+   * Commit, checkout and raw copy of one large version, fresh repository each run (delta
+   * layout; the version has no parent, so it is stored materialised): MB/s, and stored/raw.
+   */
+  private static double[] scale(Version v, Path work, int runs) throws IOException {
+    double[] commit = new double[runs];
+    double[] checkout = new double[runs];
+    double[] copy = new double[runs];
+    double stored = 0;
+    Workload wl = new Workload("(d) large", List.of(v));
+    for (int r = 0; r < 1 + runs; r++) {
+      Path dir = work.resolve("repo-large" + r);
+      Repository repo = init(dir, LAYOUTS.get(2));
+      try {
+        long t0 = System.nanoTime();
+        List<VersionInfo> vs = commitAll(repo, wl);
+        double c = BenchSupport.seconds(t0);
+        stored = objectBytes(dir);
+        Path out = work.resolve("out-large");
+        t0 = System.nanoTime();
+        Checkout.run(repo, vs.get(0), "safetensors", out, false, Progress.NONE);
+        double co = BenchSupport.seconds(t0);
+        BenchSupport.deleteTree(out);
+        double cp = rawCopy(repo, vs, work.resolve("raw-large"), work);
+        if (r >= 1) {
+          commit[r - 1] = c;
+          checkout[r - 1] = co;
+          copy[r - 1] = cp;
+        }
+      } finally {
+        repo.close();
+        BenchSupport.deleteTree(dir);
+      }
+    }
+    double raw = wl.rawBytes();
+    return new double[] {raw / MB, raw / MB / BenchSupport.median(commit),
+        raw / MB / BenchSupport.median(checkout), raw / MB / BenchSupport.median(copy),
+        100 * stored / raw};
   }
 
   /** Single-thread encode (planes) and decode (with sha256 check) of the distinct tensors. */
@@ -480,7 +532,7 @@ public final class PasBench {
   // ---- the report ------------------------------------------------------------------------
 
   private static void print(List<Workload> workloads, Map<Workload, Figures> figures,
-      double[][] progressive, int runs, int snapshots, int every) {
+      double[][] progressive, double[] large, int runs, int snapshots, int every) {
     StringBuilder o = new StringBuilder();
     o.append(String.format(Locale.ROOT, "# PAS: stored bytes and speed on three workloads; %d"
         + " cores, Java %s; speeds are medians of %d runs after %d warm-up runs (on 2 cores the"
@@ -558,6 +610,15 @@ public final class PasBench {
             p[1] / progressive[3][1], p[2]));
       }
     }
+
+    o.append(String.format(Locale.ROOT, "%nscale: one version of %.0f MB (DL4J MLP"
+        + " 784-4096-4096-10, %d minibatches of Fashion-MNIST), where the costs per version"
+        + " (catalog transaction, fsync, thread pools) are spread over many bytes; medians of 3"
+        + " runs after 1, each into a new repository%n", large[0], LARGE_STEPS));
+    o.append(String.format(Locale.ROOT, "%-28s %9s %9s %9s %12s%n", "", "commit", "checkout",
+        "raw copy", "stored/raw"));
+    o.append(String.format(Locale.ROOT, "%-28s %9.0f %9.0f %9.0f %11.2f%%%n",
+        "(d) one large version", large[1], large[2], large[3], large[4]));
 
     o.append("\ntargets (issue 5)\n");
     List<String[]> rows = new ArrayList<>();

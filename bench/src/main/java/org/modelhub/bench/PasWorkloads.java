@@ -163,6 +163,42 @@ final class PasWorkloads {
     return new Workload("(c) independent models", vs);
   }
 
+  /**
+   * One large version, to measure commit and checkout once the costs per version are spread
+   * over many bytes: an MLP 784-4096-4096-10 (20.0M float32 values, 80 MB) trained for
+   * {@code steps} minibatches of Fashion-MNIST, cached like the other trained workloads.
+   */
+  Version large(int steps) throws IOException {
+    Path dir = cache.resolve(String.format(Locale.ROOT, "mlp-4096x2-seed%d-batch%d-%d", SEED,
+        BATCH, steps));
+    if (!Files.isDirectory(dir)) {
+      Path staging = Files.createDirectories(cache.resolve(dir.getFileName() + ".partial"));
+      MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+          .seed(SEED)
+          .updater(new Adam(1e-3))
+          .weightInit(WeightInit.XAVIER)
+          .list()
+          .layer(new DenseLayer.Builder().name("fc1").nIn(784).nOut(4096)
+              .activation(Activation.RELU).build())
+          .layer(new DenseLayer.Builder().name("fc2").nOut(4096).activation(Activation.RELU)
+              .build())
+          .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out")
+              .nOut(10).activation(Activation.SOFTMAX).build())
+          .setInputType(InputType.feedForward(784))
+          .build());
+      net.init();
+      DataSet all = data();
+      for (int b = 0; b < steps; b++) {
+        net.fit(all.getRange(b * BATCH, (b + 1) * BATCH));
+      }
+      log.accept(String.format(Locale.ROOT, "large MLP after %d minibatches: loss %.4f", steps,
+          net.score()));
+      save(net, staging, "mlp");
+      Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return new Version("mlp-large", "MLP 784-4096-4096-10", dl4j(dir, "mlp"), -1, "commit");
+  }
+
   /** LeNet-like: conv 5x5x20, max pool, conv 5x5x50, max pool, dense 500, softmax 10. */
   private static MultiLayerConfiguration lenet() {
     return new NeuralNetConfiguration.Builder()

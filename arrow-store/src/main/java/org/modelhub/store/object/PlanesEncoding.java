@@ -13,6 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 import org.apache.arrow.flatbuf.CompressionType;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
@@ -137,15 +141,22 @@ public final class PlanesEncoding {
     void accept(List<byte[]> planes) throws IOException;
   }
 
-  /** Splits and codes values a batch of {@link #CHUNK_VALUES} at a time. */
+  /**
+   * Splits and codes values a batch of {@link #CHUNK_VALUES} at a time. A tensor of several
+   * batches codes as many at once as there are cores ({@link #PARALLEL}), handing them to
+   * {@code sink} in order:
+   * a large tensor is otherwise coded on one core while the others wait (a commit's tensors
+   * run in parallel, but one large tensor is often most of a model).
+   */
   private static Written code(ByteBuffer raw, int width, Compression lz, BatchSink sink)
       throws IOException {
     long total = raw.remaining() / width;
     int chunk = (int) Math.min(CHUNK_VALUES, Math.max(1, total));
+    int slots = Math.min(batches(total), PARALLEL);
     // values on the heap are split where they are; others are copied a batch at a time
     boolean heap = raw.hasArray();
-    byte[] src = heap ? raw.array() : new byte[chunk * width];
-    byte[][] planes = new byte[width][chunk];
+    byte[][] src = new byte[slots][];
+    byte[][][] planes = new byte[slots][width][chunk];
     long[] planeBytes = new long[width];
     List<Set<String>> codecs = new ArrayList<>();
     CRC32C[] crcs = new CRC32C[width];
@@ -156,25 +167,40 @@ public final class PlanesEncoding {
     ByteBuffer in = raw.duplicate();
     long done = 0;
     do {
-      int n = (int) Math.min(chunk, total - done);
-      int from = 0;
-      if (heap) {
-        from = raw.arrayOffset() + raw.position() + (int) (done * width);
-      } else {
-        in.get(src, 0, n * width);
+      int group = (int) Math.min(slots, Math.max(1, (total - done + chunk - 1) / chunk));
+      int[] n = new int[group];
+      int[] from = new int[group];
+      for (int g = 0; g < group; g++) {
+        n[g] = (int) Math.min(chunk, total - done - (long) g * chunk);
+        if (heap) {
+          src[g] = raw.array();
+          from[g] = raw.arrayOffset() + raw.position() + (int) ((done + (long) g * chunk) * width);
+        } else {
+          if (src[g] == null) {
+            src[g] = new byte[chunk * width];
+          }
+          in.get(src[g], 0, n[g] * width);
+        }
       }
-      BytePlanes.split(src, from, n, width, planes);
-      List<byte[]> coded = new ArrayList<>(width);
-      for (int p = 0; p < width; p++) {
-        crcs[p].update(planes[p], 0, n);
-        // the second plane may take the first as context (the exponent's low bit is in it)
-        byte[] c = PlaneCodec.encode(planes[p], n, lz, p == 1 ? planes[0] : null, 0);
-        codecs.get(p).add(PlaneCodec.of(c, 0, c.length).label());
-        planeBytes[p] += c.length;
-        coded.add(c);
+      List<List<byte[]>> coded = inParallel(group, g -> {
+        BytePlanes.split(src[g], from[g], n[g], width, planes[g]);
+        List<byte[]> c = new ArrayList<>(width);
+        for (int p = 0; p < width; p++) {
+          // the second plane may take the first as context (the exponent's low bit is in it)
+          c.add(PlaneCodec.encode(planes[g][p], n[g], lz, p == 1 ? planes[g][0] : null, 0));
+        }
+        return c;
+      });
+      for (int g = 0; g < group; g++) {
+        for (int p = 0; p < width; p++) {
+          byte[] c = coded.get(g).get(p);
+          crcs[p].update(planes[g][p], 0, n[g]);
+          codecs.get(p).add(PlaneCodec.of(c, 0, c.length).label());
+          planeBytes[p] += c.length;
+        }
+        sink.accept(coded.get(g));
+        done += n[g];
       }
-      sink.accept(coded);
-      done += n;
     } while (done < total);
     String[] labels = new String[width];
     long[] crc = new long[width];
@@ -183,6 +209,58 @@ public final class PlanesEncoding {
       crc[p] = crcs[p].getValue();
     }
     return new Written(planeBytes, labels, crc);
+  }
+
+  /**
+   * Batches coded or decoded at once: one for each core, at most four (each holds its planes,
+   * 4 MB for float32, and a commit codes several tensors at once).
+   */
+  private static final int PARALLEL = Math.min(4, Runtime.getRuntime().availableProcessors());
+  /** The threads that code and decode a large tensor's batches beside the caller's. */
+  private static final ExecutorService BATCHES = Executors.newFixedThreadPool(
+      Math.max(1, PARALLEL - 1), r -> {
+        Thread t = new Thread(r, "planes-batch");
+        t.setDaemon(true);
+        return t;
+      });
+
+  /** Work on one batch of a group. */
+  private interface BatchWork<T> {
+    T run(int g) throws IOException;
+  }
+
+  /**
+   * Runs {@code work} for batches 0..count-1, the first on the caller's thread and the
+   * others on {@link #BATCHES}, and returns the results in order.
+   */
+  private static <T> List<T> inParallel(int count, BatchWork<T> work) throws IOException {
+    List<Future<T>> others = new ArrayList<>(count - 1);
+    for (int g = 1; g < count; g++) {
+      int batch = g;
+      others.add(BATCHES.submit(() -> work.run(batch)));
+    }
+    List<T> out = new ArrayList<>(count);
+    try {
+      out.add(work.run(0));
+      for (Future<T> f : others) {
+        out.add(f.get());
+      }
+      return out;
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while coding planes");
+    } finally {
+      others.forEach(f -> f.cancel(true));
+    }
   }
 
   /** Record batches of a tensor of {@code values} values (an empty one still has one). */
@@ -231,8 +309,6 @@ public final class PlanesEncoding {
     for (int p = 0; crcs != null && p < k; p++) {
       crcs[p] = new CRC32C();
     }
-    byte[][] planes = new byte[width][];
-    int[] from = new int[width];
     // objects before coded planes had uint8 columns under Arrow's batch compression
     boolean coded = reader.schema().getFields().get(0).getType() instanceof ArrowType.Binary;
     long total = rawBytes / width;
@@ -243,24 +319,43 @@ public final class PlanesEncoding {
       throw new IOException("record batches " + first + ".." + (end - 1) + " asked of an object"
           + " of " + reader.batchCount());
     }
-    for (int i = first; i < end; i++) {
-      ArrowIpc.RawBatch b = reader.readRaw(i, (coded ? 3 : 2) * k);
-      int n = coded ? (int) Math.min(CHUNK_VALUES, total - done) : Math.toIntExact(b.length());
-      if (n <= 0 && total > 0 || (done + n) * width > rawBytes) {
-        throw new IOException("object holds more values than its catalog entry says");
+    // batches are read in order, then decoded and merged (into their own parts of out) as
+    // many at once as there are cores; the CRCs follow in order
+    for (int i = first; i < end; ) {
+      int group = Math.min(PARALLEL, end - i);
+      ArrowIpc.RawBatch[] raws = new ArrowIpc.RawBatch[group];
+      int[] n = new int[group];
+      long[] at = new long[group];
+      for (int g = 0; g < group; g++, i++) {
+        raws[g] = reader.readRaw(i, (coded ? 3 : 2) * k);
+        n[g] = coded ? (int) Math.min(CHUNK_VALUES, total - done)
+            : Math.toIntExact(raws[g].length());
+        if (n[g] <= 0 && total > 0 || (done + n[g]) * width > rawBytes) {
+          throw new IOException("object holds more values than its catalog entry says");
+        }
+        at[g] = done;
+        done += n[g];
       }
-      PlaneCodec.Plane above = null;
-      for (int p = 0; p < k; p++) {
-        PlaneCodec.Plane plane = coded ? codedPlane(b, p, n, above) : plane(b, p, n);
-        above = plane;
-        planes[p] = plane.bytes();
-        from[p] = plane.off();
-        if (crcs != null) {
-          crcs[p].update(planes[p], from[p], n);
+      List<PlaneCodec.Plane[]> decoded = inParallel(group, g -> {
+        PlaneCodec.Plane[] ps = new PlaneCodec.Plane[k];
+        byte[][] planes = new byte[width][];
+        int[] from = new int[width];
+        PlaneCodec.Plane above = null;
+        for (int p = 0; p < k; p++) {
+          ps[p] = coded ? codedPlane(raws[g], p, n[g], above) : plane(raws[g], p, n[g]);
+          above = ps[p];
+          planes[p] = ps[p].bytes();
+          from[p] = ps[p].off();
+        }
+        BytePlanes.merge(planes, from, k, n[g], width, out, (int) (at[g] * width));
+        return ps;
+      });
+      for (int g = 0; crcs != null && g < group; g++) {
+        for (int p = 0; p < k; p++) {
+          PlaneCodec.Plane plane = decoded.get(g)[p];
+          crcs[p].update(plane.bytes(), plane.off(), n[g]);
         }
       }
-      BytePlanes.merge(planes, from, k, n, width, out, (int) (done * width));
-      done += n;
     }
     if (done * width != rawBytes) {
       throw new IOException("object holds " + done * width + " bytes of values, expected "
