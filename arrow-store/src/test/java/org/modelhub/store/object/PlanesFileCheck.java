@@ -1,5 +1,6 @@
 package org.modelhub.store.object;
 
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
@@ -28,24 +29,32 @@ public final class PlanesFileCheck {
          FileChannel ch = FileChannel.open(Paths.get(args[0]), StandardOpenOption.READ);
          ArrowFileReader r = new ArrowFileReader(ch, alloc)) {
       VectorSchemaRoot root = r.getVectorSchemaRoot();
-      int width = root.getFieldVectors().size();
       while (r.loadNextBatch()) {
         int n = (int) Math.min(PlanesEncoding.CHUNK_VALUES, total - rows);
-        byte[] out = new byte[n * width];
-        PlaneCodec.Plane above = null;
-        for (int p = 0; p < width; p++) {
-          byte[] coded = ((VarBinaryVector) root.getVector(p)).get(0);
-          // a plane may be coded with the one above it as context
-          above = PlaneCodec.decode(coded, 0, coded.length, n, above);
-          byte[] plane = above.toArray();
-          for (int i = 0; i < n; i++) {
-            out[i * width + width - 1 - p] = plane[i];
-          }
-        }
-        md.update(out);
+        md.update(values(root, n));
         rows += n;
       }
     }
     System.out.println(HexFormat.of().formatHex(md.digest()) + " " + rows);
+  }
+
+  /**
+   * The {@code n} little-endian values of the record batch loaded in {@code root}: each
+   * column's coded plane decoded (with the plane above it, which a {@code ctx} plane needs)
+   * and the planes joined, most significant byte first.
+   */
+  static byte[] values(VectorSchemaRoot root, int n) throws IOException {
+    int width = root.getFieldVectors().size();
+    byte[] out = new byte[n * width];
+    PlaneCodec.Plane above = null;
+    for (int p = 0; p < width; p++) {
+      byte[] coded = ((VarBinaryVector) root.getVector(p)).get(0);
+      above = PlaneCodec.decode(coded, 0, coded.length, n, above);
+      byte[] plane = above.toArray();
+      for (int i = 0; i < n; i++) {
+        out[i * width + width - 1 - p] = plane[i];
+      }
+    }
+    return out;
   }
 }
