@@ -473,7 +473,8 @@ public final class PasBench {
    * tensor of every version, with the largest error bound seen: {k, MB/s, bound}.
    */
   private static double[][] progressive(Repository repo, List<VersionInfo> vs) {
-    int runs = 7;
+    // the reads differ by a third at most and the machine is shared: many short runs
+    int runs = 15;
     double[][] secs = new double[4][runs];
     double[] bound = new double[4];
     long bytes = 0;
