@@ -588,8 +588,8 @@ public final class PasBench {
         + " measure); store = into and out of a tensor store, with the sha256 of the values"
         + " (every run hashes them anew, as for newly imported weights) and of the object (a"
         + " read checks the values' sha256). All cores: commit/checkout = whole versions"
-        + " through the repository (values' sha256, catalog, fsync of every object); raw copy ="
-        + " the versions' safetensors files\n");
+        + " through the repository (values' sha256, catalog, fsync of every object: the small"
+        + " tensors of a commit share one); raw copy = the versions' safetensors files\n");
     o.append(String.format(Locale.ROOT, "%-28s %9s %9s %9s %9s %8s %9s %9s %12s%n", "workload",
         "codec enc", "codec dec", "store put", "store get", "commit", "checkout", "raw copy",
         "checkout/copy"));
