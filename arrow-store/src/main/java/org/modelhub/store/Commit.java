@@ -34,9 +34,10 @@ import org.modelhub.store.object.ObjectInfo;
 import org.modelhub.store.object.TensorStore;
 
 /**
- * Describes and writes one new version. Tensor objects are written first (in parallel, each
- * crash-safe, identical values stored once), then the catalog rows in one transaction: a
- * commit that fails or is killed halfway leaves no version visible.
+ * Describes and writes one new version. Tensor objects are written first (coded in parallel,
+ * the small tensors together as one pack, each object crash-safe, identical values stored
+ * once), then the catalog rows in one transaction: a commit that fails or is killed halfway
+ * leaves no version visible.
  *
  * <pre>VersionInfo v = repo.newCommit().model("lenet").message("trained")
  *     .content(content).run(Progress.NONE);</pre>

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -150,12 +151,13 @@ public final class TensorStore implements AutoCloseable {
 
   /**
    * The tensors one commit or archive writes. A tensor of at most {@link #PACK_TENSOR_BYTES}
-   * (see {@link #setPacks}) is coded at once and kept in memory; {@link #finish} writes the
-   * kept ones as the record batches of one object for each width of values, a pack (also
-   * whenever {@link #PACK_BYTES} of coded planes are waiting), in the order of their sha256. A small tensor's schema and footer would
-   * cost about 1.3 KB an object, and each object an fsync. Larger tensors and {@code plain}
-   * objects are written at once, each to an object of its own. The methods may
-   * be called from several threads; a result's value is known once {@link #finish} returns.
+   * (see {@link #setPacks}) is coded at once and kept in memory; {@link Writes#finish} writes
+   * the kept ones as the record batches of one object for each width of values, a pack (also
+   * whenever {@link #PACK_BYTES} of coded planes are waiting), in the order of their sha256.
+   * Alone, a small tensor's schema and footer would cost about 1.3 KB, and its object an
+   * fsync. Larger tensors and {@code plain} objects are written at once, each to an object of
+   * its own. The methods may be called from several threads; a result's value is known once
+   * {@link Writes#finish} returns.
    */
   public final class Writes {
     private final List<Packed> waiting = new ArrayList<>();
@@ -191,7 +193,7 @@ public final class TensorStore implements AutoCloseable {
       }
       // threads finish in any order; the same tensors make the same packs
       all.sort((a, b) -> a.tensor.sha256().compareTo(b.tensor.sha256()));
-      Map<Integer, List<Packed>> byWidth = new java.util.TreeMap<>();
+      Map<Integer, List<Packed>> byWidth = new TreeMap<>();
       all.forEach(p -> byWidth.computeIfAbsent(p.coded.width(), w -> new ArrayList<>()).add(p));
       for (List<Packed> pack : byWidth.values()) {
         List<PlanesEncoding.Coded> coded = new ArrayList<>(pack.size());
