@@ -108,14 +108,18 @@ public final class TensorStore implements AutoCloseable {
           null, tensor.numBytes(), o.size());
     }
     StoredPlanes w = writePlanes(meta("planes", tensor), tensor.data(), tensor.dtype().size());
-    return lossless(tensor, null, null, w.planes, w.id(), w.size(), null);
+    return lossless(tensor.sha256(), tensor.numBytes(), null, null, w.planes, w.id(), w.size(),
+        null);
   }
 
-  /** The catalog's record of a tensor stored without loss as planes, or a delta of base. */
-  private static ObjectInfo lossless(Tensor tensor, ObjectInfo base, DeltaOp op,
+  /**
+   * The catalog's record of values ({@code sha256}, {@code rawBytes}) stored without loss as
+   * planes, or as a delta of {@code base}.
+   */
+  private static ObjectInfo lossless(String sha256, long rawBytes, ObjectInfo base, DeltaOp op,
       PlanesEncoding.Written planes, String objectId, long storedBytes, Integer batch) {
-    return new ObjectInfo(tensor.sha256(), objectId, base == null ? "planes" : "delta",
-        planes.codecs(), base == null ? null : base.sha256(), tensor.numBytes(), storedBytes,
+    return new ObjectInfo(sha256, objectId, base == null ? "planes" : "delta",
+        planes.codecs(), base == null ? null : base.sha256(), rawBytes, storedBytes,
         op == null ? null : op.label(), base == null ? 0 : base.chainDepth() + 1,
         planes.bytes(), planes.crcs(), null, null, null, null, batch);
   }
@@ -131,7 +135,8 @@ public final class TensorStore implements AutoCloseable {
     meta.put("modelhub.base", baseInfo.sha256());
     meta.put("modelhub.delta_op", op.label());
     StoredPlanes w = writePlanes(meta, ByteBuffer.wrap(residual), tensor.dtype().size());
-    return lossless(tensor, baseInfo, op, w.planes, w.id(), w.size(), null);
+    return lossless(tensor.sha256(), tensor.numBytes(), baseInfo, op, w.planes, w.id(),
+        w.size(), null);
   }
 
   private static byte[] residual(Tensor tensor, byte[] base, ObjectInfo baseInfo, DeltaOp op) {
@@ -192,7 +197,7 @@ public final class TensorStore implements AutoCloseable {
         waitingBytes = 0;
       }
       // threads finish in any order; the same tensors make the same packs
-      all.sort((a, b) -> a.tensor.sha256().compareTo(b.tensor.sha256()));
+      all.sort((a, b) -> a.sha256.compareTo(b.sha256));
       Map<Integer, List<Packed>> byWidth = new TreeMap<>();
       all.forEach(p -> byWidth.computeIfAbsent(p.coded.width(), w -> new ArrayList<>()).add(p));
       for (List<Packed> pack : byWidth.values()) {
@@ -203,8 +208,8 @@ public final class TensorStore implements AutoCloseable {
             placed[0] = PlanesEncoding.writePack(ch, coded));
         for (int i = 0; i < pack.size(); i++) {
           Packed p = pack.get(i);
-          p.info = lossless(p.tensor, p.base, p.op, p.coded.planes(), o.id(), placed[0][i][1],
-              Math.toIntExact(placed[0][i][0]));
+          p.info = lossless(p.sha256, p.rawBytes, p.base, p.op, p.coded.planes(), o.id(),
+              placed[0][i][1], Math.toIntExact(placed[0][i][0]));
         }
       }
     }
@@ -231,16 +236,23 @@ public final class TensorStore implements AutoCloseable {
     }
   }
 
-  /** A tensor coded and waiting for its pack. */
+  /**
+   * A tensor coded and waiting for its pack: its coded planes and what its catalog record
+   * needs, not its values.
+   */
   private static final class Packed implements Supplier<ObjectInfo> {
-    final Tensor tensor;
+    final String name;
+    final String sha256;
+    final long rawBytes;
     final ObjectInfo base;
     final DeltaOp op;
     final PlanesEncoding.Coded coded;
     volatile ObjectInfo info;
 
     Packed(Tensor tensor, ObjectInfo base, DeltaOp op, PlanesEncoding.Coded coded) {
-      this.tensor = tensor;
+      this.name = tensor.name();
+      this.sha256 = tensor.sha256();
+      this.rawBytes = tensor.numBytes();
       this.base = base;
       this.op = op;
       this.coded = coded;
@@ -248,7 +260,7 @@ public final class TensorStore implements AutoCloseable {
 
     @Override public ObjectInfo get() {
       if (info == null) {
-        throw new IllegalStateException("tensor " + tensor.name() + " is not written yet");
+        throw new IllegalStateException("tensor " + name + " is not written yet");
       }
       return info;
     }
