@@ -149,9 +149,7 @@ public final class PasBench {
     double[][] progressive = null;
     for (Layout layout : LAYOUTS) {
       boolean timed = layout.name().equals("delta+planes");
-      double[] commit = new double[runs];
-      double[] checkout = new double[runs];
-      double[] copy = new double[runs];
+      Timings timings = new Timings(WARMUP, runs);
       for (int r = 0; r < (timed ? WARMUP + runs : 1); r++) {
         Path dir = work.resolve("repo-" + layout.name().replace(' ', '-') + r);
         Repository repo = init(dir, layout);
@@ -166,20 +164,7 @@ public final class PasBench {
             }
             continue;
           }
-          Path out = work.resolve("out");
-          t0 = System.nanoTime();
-          for (VersionInfo v : vs) {
-            Checkout.run(repo, v, "safetensors", out.resolve(v.id()), false, Progress.NONE);
-          }
-          double co = BenchSupport.seconds(t0);
-          double cp = rawCopy(repo, vs, work.resolve("raw-" + slug(wl.name())), work);
-          BenchSupport.deleteTree(out);
-          if (r >= WARMUP) {
-            // the first runs warm the JIT and the page cache
-            commit[r - WARMUP] = c;
-            checkout[r - WARMUP] = co;
-            copy[r - WARMUP] = cp;
-          }
+          timings.add(r, c, checkoutAndCopy(repo, vs, wl, work));
           if (r == WARMUP + runs - 1) {
             planeBytes(repo, objectBytes(dir), f);
             Archiver.Report a = new Archiver(repo, new Archiver.Options(2,
@@ -197,9 +182,10 @@ public final class PasBench {
         }
       }
       if (timed) {
-        f.commit = f.raw / MB / BenchSupport.median(commit);
-        f.checkout = f.raw / MB / BenchSupport.median(checkout);
-        f.copy = f.raw / MB / BenchSupport.median(copy);
+        double[] mbps = timings.mbps(f.raw);
+        f.commit = mbps[0];
+        f.checkout = mbps[1];
+        f.copy = mbps[2];
       }
     }
     return progressive;
@@ -301,12 +287,11 @@ public final class PasBench {
 
   /**
    * Commit, checkout and raw copy of one large version, fresh repository each run (delta
-   * layout; the version has no parent, so it is stored materialised): MB/s, and stored/raw.
+   * layout; the version has no parent, so it is stored materialised): its MB, the three MB/s,
+   * and stored/raw.
    */
   private static double[] scale(Version v, Path work, int runs) throws IOException {
-    double[] commit = new double[runs];
-    double[] checkout = new double[runs];
-    double[] copy = new double[runs];
+    Timings timings = new Timings(1, runs);
     double stored = 0;
     Workload wl = new Workload("(d) large", List.of(v));
     for (int r = 0; r < 1 + runs; r++) {
@@ -317,26 +302,62 @@ public final class PasBench {
         List<VersionInfo> vs = commitAll(repo, wl);
         double c = BenchSupport.seconds(t0);
         stored = objectBytes(dir);
-        Path out = work.resolve("out-large");
-        t0 = System.nanoTime();
-        Checkout.run(repo, vs.get(0), "safetensors", out, false, Progress.NONE);
-        double co = BenchSupport.seconds(t0);
-        BenchSupport.deleteTree(out);
-        double cp = rawCopy(repo, vs, work.resolve("raw-large"), work);
-        if (r >= 1) {
-          commit[r - 1] = c;
-          checkout[r - 1] = co;
-          copy[r - 1] = cp;
-        }
+        timings.add(r, c, checkoutAndCopy(repo, vs, wl, work));
       } finally {
         repo.close();
         BenchSupport.deleteTree(dir);
       }
     }
     double raw = wl.rawBytes();
-    return new double[] {raw / MB, raw / MB / BenchSupport.median(commit),
-        raw / MB / BenchSupport.median(checkout), raw / MB / BenchSupport.median(copy),
-        100 * stored / raw};
+    double[] mbps = timings.mbps(raw);
+    return new double[] {raw / MB, mbps[0], mbps[1], mbps[2], 100 * stored / raw};
+  }
+
+  /**
+   * Seconds to check out every version of {@code vs} (to safetensors), and to copy their raw
+   * files (exported once per workload).
+   */
+  private static double[] checkoutAndCopy(Repository repo, List<VersionInfo> vs, Workload wl,
+      Path work) throws IOException {
+    Path out = work.resolve("out");
+    long t0 = System.nanoTime();
+    for (VersionInfo v : vs) {
+      Checkout.run(repo, v, "safetensors", out.resolve(v.id()), false, Progress.NONE);
+    }
+    double co = BenchSupport.seconds(t0);
+    BenchSupport.deleteTree(out);
+    return new double[] {co, rawCopy(repo, vs, work.resolve("raw-" + slug(wl.name())), work)};
+  }
+
+  /** Commit, checkout and raw-copy seconds of the measured runs, after the warm-up ones. */
+  private static final class Timings {
+    private final int warmup;
+    private final double[] commit;
+    private final double[] checkout;
+    private final double[] copy;
+
+    Timings(int warmup, int runs) {
+      this.warmup = warmup;
+      this.commit = new double[runs];
+      this.checkout = new double[runs];
+      this.copy = new double[runs];
+    }
+
+    /** Run {@code r}'s commit seconds and {@link #checkoutAndCopy}'s, unless it warms up. */
+    void add(int r, double commitSeconds, double[] checkoutAndCopy) {
+      if (r >= warmup) {
+        // the first runs warm the JIT and the page cache
+        commit[r - warmup] = commitSeconds;
+        checkout[r - warmup] = checkoutAndCopy[0];
+        copy[r - warmup] = checkoutAndCopy[1];
+      }
+    }
+
+    /** MB/s of {@code raw} bytes at the median commit, checkout and copy. */
+    double[] mbps(double raw) {
+      return new double[] {raw / MB / BenchSupport.median(commit),
+          raw / MB / BenchSupport.median(checkout), raw / MB / BenchSupport.median(copy)};
+    }
   }
 
   /** Single-thread encode (planes) and decode (with sha256 check) of the distinct tensors. */
