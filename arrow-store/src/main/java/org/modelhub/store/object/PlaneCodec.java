@@ -102,27 +102,23 @@ enum PlaneCodec {
       int bestBytes) {
     // a large plane is judged by pieces of it first: the trial costs two passes over the
     // plane, as much as coding it, and most planes that try do not take it
-    long[] low = new long[256];
-    if (ctxEstimate(plane, n, above, aboveOff, CTX_PIECES, low) >= bestBytes
-        - (n >> CTX_SAVING_SHIFT)) {
+    int least = bestBytes - (n >> CTX_SAVING_SHIFT);
+    CtxEstimate e = ctxEstimate(plane, n, above, aboveOff, CTX_PIECES, CTX_PIECE);
+    if (e.bytes() < least && (long) CTX_PIECES * CTX_PIECE < n) {
+      e = ctxEstimate(plane, n, above, aboveOff, 1, n);
+    }
+    if (e.bytes() >= least) {
       return null;
     }
-    if ((long) CTX_PIECES * CTX_PIECE < n) {
-      low = new long[256];
-      if (ctxEstimate(plane, n, above, aboveOff, 1, low) >= bestBytes
-          - (n >> CTX_SAVING_SHIFT)) {
-        return null;
-      }
-    }
     int lowMask = 0xff >>> TopBitsCoder.BITS;
-    Ans.Table table = Ans.Table.of(low, n);
+    Ans.Table table = e.table();
     byte[] top = TopBitsCoder.encode(plane, n, above, aboveOff);
     byte[] lowPlane = new byte[n];
     for (int i = 0; i < n; i++) {
       lowPlane[i] = (byte) (plane[i] & lowMask);
     }
     byte[] rest = Ans.encode(lowPlane, n, table);
-    if (HEADER + 4 + top.length + rest.length > bestBytes - (n >> CTX_SAVING_SHIFT)) {
+    if (HEADER + 4 + top.length + rest.length > least) {
       return null;
     }
     byte[] out = header(CTX, n, 4 + top.length + rest.length);
@@ -133,15 +129,16 @@ enum PlaneCodec {
   }
 
   /**
-   * The estimated bytes of a {@code ctx} plane, from {@code pieces} pieces of the plane (1: all
-   * of it); {@code low} receives the counts of the low bits. Infinite when the low bits hold
-   * a single value, which rANS does not code.
+   * The estimated bytes of a {@code ctx} plane, and the rANS table of its low bits: from
+   * {@code pieces} pieces of {@code piece} bytes spread over the plane, or from all of it when
+   * they would cover it (then the table is the one to code with).
    */
-  private static double ctxEstimate(byte[] plane, int n, byte[] above, int aboveOff,
-      int pieces, long[] low) {
-    double topBits = pieces == 1
-        ? TopBitsCoder.estimateBits(plane, n, above, aboveOff, 1, n, low)
-        : TopBitsCoder.estimateBits(plane, n, above, aboveOff, pieces, CTX_PIECE, low);
+  private record CtxEstimate(double bytes, Ans.Table table) { }
+
+  private static CtxEstimate ctxEstimate(byte[] plane, int n, byte[] above, int aboveOff,
+      int pieces, int piece) {
+    long[] low = new long[256];
+    double topBits = TopBitsCoder.estimateBits(plane, n, above, aboveOff, pieces, piece, low);
     int distinct = 0;
     long total = 0;
     for (long c : low) {
@@ -149,9 +146,11 @@ enum PlaneCodec {
       total += c;
     }
     if (distinct < 2) {
-      return Double.POSITIVE_INFINITY;
+      // rANS does not code a single value
+      return new CtxEstimate(Double.POSITIVE_INFINITY, null);
     }
-    return HEADER + 4 + Ans.Table.of(low, total).codedBytes(low) + topBits / 8;
+    Ans.Table table = Ans.Table.of(low, total);
+    return new CtxEstimate(HEADER + 4 + table.codedBytes(low) + topBits / 8, table);
   }
 
   /** Codes {@code n} bytes of {@code plane} on their own (order 0, or runs). */
