@@ -142,12 +142,21 @@ final class BytePlanes {
     long[] h = new long[256];
     long total = 0;
     for (int s = 0; s < 8; s++) {
-      int start = (int) ((long) (len - run) * s / 7);
+      int start = pieceStart(len, run, s, 8);
       for (int i = start; i < start + run; i++) {
         h[b[i] & 0xff]++;
       }
       total += run;
     }
     return entropy(h, total);
+  }
+
+  /**
+   * Where piece {@code k} of {@code pieces} pieces of {@code piece} bytes starts when they are
+   * spread evenly over {@code n} bytes (the first at 0, the last ending at {@code n}): the
+   * samples that judge a large plane or tensor by a part of it.
+   */
+  static int pieceStart(int n, int piece, int k, int pieces) {
+    return (int) ((long) (n - piece) * k / (pieces - 1));
   }
 }

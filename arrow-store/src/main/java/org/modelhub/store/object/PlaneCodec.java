@@ -200,7 +200,7 @@ enum PlaneCodec {
     }
     long sampled = 0;
     for (int s = 0; s < LZ_PIECES; s++) {
-      int start = (int) ((long) (n - LZ_PIECE) * s / (LZ_PIECES - 1));
+      int start = BytePlanes.pieceStart(n, LZ_PIECE, s, LZ_PIECES);
       sampled += lz(plane, start, LZ_PIECE, lz).length - HEADER;
     }
     return (double) sampled / (LZ_PIECES * LZ_PIECE) < 1.25 * bytes / n;

@@ -35,7 +35,7 @@ public final class PlaneStats {
       s.add(value, base, width, op, 0, n);
     } else {
       for (int r = 0; r < RUNS; r++) {
-        int start = (int) ((long) (n - RUN_VALUES) * r / (RUNS - 1));
+        int start = BytePlanes.pieceStart(n, RUN_VALUES, r, RUNS);
         s.add(value, base, width, op, start, RUN_VALUES);
       }
     }

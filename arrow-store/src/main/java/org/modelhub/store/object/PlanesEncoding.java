@@ -144,9 +144,8 @@ public final class PlanesEncoding {
   /**
    * Splits and codes values a batch of {@link #CHUNK_VALUES} at a time. A tensor of several
    * batches codes as many at once as there are cores ({@link #PARALLEL}), handing them to
-   * {@code sink} in order:
-   * a large tensor is otherwise coded on one core while the others wait (a commit's tensors
-   * run in parallel, but one large tensor is often most of a model).
+   * {@code sink} in order: a large tensor is otherwise coded on one core while the others
+   * wait (a commit's tensors run in parallel, but one large tensor is often most of a model).
    */
   private static Written code(ByteBuffer raw, int width, Compression lz, BatchSink sink)
       throws IOException {

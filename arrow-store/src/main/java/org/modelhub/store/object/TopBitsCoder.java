@@ -48,7 +48,7 @@ final class TopBitsCoder {
     int len = whole ? n : piece;
     long sampled = 0;
     for (int k = 0; k < count; k++) {
-      int start = whole ? 0 : (int) ((long) (n - piece) * k / (pieces - 1));
+      int start = whole ? 0 : BytePlanes.pieceStart(n, piece, k, pieces);
       for (int i = start; i < start + len; i++) {
         int c = above[aboveOff + i] & 0xff;
         int b = plane[i] & 0xff;
