@@ -216,22 +216,10 @@ public final class Catalog implements AutoCloseable {
    *     negative number none
    * @param downHops the same for descendants
    */
-  public synchronized List<LineageLink> lineageAround(String id, int upHops, int downHops) {
-    try {
-      PreparedStatement ps = statement(LINEAGE_AROUND);
-      bind(ps, new Object[] {id, upHops, downHops});
-      List<LineageLink> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          LineageEdge e = new LineageEdge(rs.getString(2), rs.getString(3), rs.getString(4),
-              rs.getInt(5));
-          out.add(new LineageLink(rs.getBoolean(1), e, version(rs, 6)));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new ModelHubException("catalog query failed: " + e.getMessage(), e);
-    }
+  public List<LineageLink> lineageAround(String id, int upHops, int downHops) {
+    return query(LINEAGE_AROUND, rs -> new LineageLink(rs.getBoolean(1),
+        new LineageEdge(rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)),
+        version(rs, 6)), id, upHops, downHops);
   }
 
   // ---- network, tensors, metadata ------------------------------------------------------
