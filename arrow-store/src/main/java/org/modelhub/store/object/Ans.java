@@ -13,20 +13,22 @@ import java.util.PriorityQueue;
  * coding (zstd's literals) cannot go below one bit per byte: that floor is what the nearly
  * constant top plane of a delta, or of a training snapshot, pays.
  *
- * <p>Frequencies are normalised to {@value #SCALE_BITS} bits. Four states take the symbols in
- * turn, so that a decoder's steps do not wait on each other. States live in
- * {@code [2^15, 2^31)} and move 16 bits at a time, at most once per symbol; below
- * {@code 2^31} the encoder divides by a symbol's frequency exactly with a multiply and a
- * shift (Alverson's reciprocals), so it needs no division.
+ * <p>Frequencies are normalised to {@value #SCALE_BITS} bits for a byte plane, or to
+ * {@value #FINE_SCALE_BITS} for an alphabet of many rare symbols ({@link JointCoder}'s),
+ * where 12 bits would give each rare symbol far more than its share (at least 1/4096 each).
+ * Four states take the symbols in turn, so that a decoder's steps do not wait on each other.
+ * States live in {@code [2^15, 2^31)} and move 16 bits at a time, at most once per symbol;
+ * below {@code 2^31} the encoder divides by a symbol's frequency exactly with a multiply and
+ * a shift (Alverson's reciprocals), so it needs no division.
  *
  * <p>Stream: the frequency table (a 32-byte presence bitmap, then each present symbol's
- * frequency as a 1- or 2-byte varint), the four final states (4 bytes each, little-endian),
- * then the 16-bit words in the order the decoder reads them. The symbol count is the
- * caller's to know.
+ * frequency as a LEB128 varint of 1 to 3 bytes), the four final states (4 bytes each,
+ * little-endian), then the 16-bit words in the order the decoder reads them. The symbol count
+ * and the scale are the caller's to know.
  */
 final class Ans {
   static final int SCALE_BITS = 12;
-  private static final int M = 1 << SCALE_BITS;
+  static final int FINE_SCALE_BITS = 14;
   private static final long L = 1L << 15;
   private static final int STATES = 4;
   private static final VarHandle WORD =
@@ -35,12 +37,14 @@ final class Ans {
   private Ans() {
   }
 
-  /** A plane's symbol counts, normalised to sum {@code 2^SCALE_BITS}. */
+  /** A plane's symbol counts, normalised to sum {@code 2^scaleBits}. */
   static final class Table {
+    final int scaleBits;
     final int[] freq = new int[256];
     final int[] start = new int[256];
 
-    private Table(int[] freq) {
+    private Table(int[] freq, int scaleBits) {
+      this.scaleBits = scaleBits;
       int at = 0;
       for (int s = 0; s < 256; s++) {
         this.freq[s] = freq[s];
@@ -57,22 +61,28 @@ final class Ans {
      * where taking it costs the least (rounding leaves a few either way).
      */
     static Table of(long[] counts, long total) {
+      return of(counts, total, SCALE_BITS);
+    }
+
+    /** {@link #of(long[], long)}, normalised to {@code scaleBits} bits. */
+    static Table of(long[] counts, long total, int scaleBits) {
+      final int m = 1 << scaleBits;
       int[] f = new int[256];
       int sum = 0;
       for (int s = 0; s < 256; s++) {
         if (counts[s] > 0) {
-          f[s] = (int) Math.max(1, Math.round((double) counts[s] * M / total));
+          f[s] = (int) Math.max(1, Math.round((double) counts[s] * m / total));
           sum += f[s];
         }
       }
-      if (sum == M) {
-        return new Table(f);
+      if (sum == m) {
+        return new Table(f, scaleBits);
       }
-      // one slot at a time toward M, each to (or from) the symbol where it gains the most
+      // one slot at a time toward 2^scaleBits, each to (or from) the symbol where it gains the most
       // (loses the least), ties to the smaller symbol: a heap of the eligible symbols, as
       // a slot changes only its own symbol's gain (a scan of all symbols per slot cost
       // more than coding a small plane)
-      int step = sum < M ? 1 : -1;
+      int step = sum < m ? 1 : -1;
       double[] gain = new double[256];
       PriorityQueue<Integer> heap = new PriorityQueue<>(256,
           (a, b) -> gain[a] != gain[b] ? Double.compare(gain[b], gain[a]) : a - b);
@@ -82,7 +92,7 @@ final class Ans {
           heap.add(s);
         }
       }
-      for (; sum != M; sum += step) {
+      for (; sum != m; sum += step) {
         int best = heap.remove();
         f[best] += step;
         if (step > 0 || f[best] > 1) {
@@ -90,7 +100,7 @@ final class Ans {
           heap.add(best);
         }
       }
-      return new Table(f);
+      return new Table(f, scaleBits);
     }
 
     /**
@@ -106,7 +116,7 @@ final class Ans {
       int b = 32;
       for (int s = 0; s < 256; s++) {
         if (freq[s] > 0) {
-          b += freq[s] < 128 ? 1 : 2;
+          b += freq[s] < 1 << 7 ? 1 : freq[s] < 1 << 14 ? 2 : 3;
         }
       }
       return b;
@@ -117,7 +127,7 @@ final class Ans {
       double bits = 0;
       for (int s = 0; s < 256; s++) {
         if (counts[s] > 0) {
-          bits += counts[s] * (SCALE_BITS - Math.log(freq[s]) / Math.log(2));
+          bits += counts[s] * (scaleBits - Math.log(freq[s]) / Math.log(2));
         }
       }
       return bytes() + 4L * STATES + 2 * (long) Math.ceil(bits / 16) + 2;
@@ -131,21 +141,14 @@ final class Ans {
       }
       int p = at + 32;
       for (int s = 0; s < 256; s++) {
-        int f = freq[s];
-        if (f == 0) {
-          continue;
-        }
-        if (f < 128) {
-          out[p++] = (byte) f;
-        } else {
-          out[p++] = (byte) (0x80 | (f & 0x7f));
-          out[p++] = (byte) (f >>> 7);
+        for (int f = freq[s]; f > 0; f >>>= 7) {
+          out[p++] = (byte) (f < 0x80 ? f : 0x80 | (f & 0x7f));
         }
       }
       return p;
     }
 
-    private static Table read(byte[] in, int at, int[] end) throws IOException {
+    private static Table read(byte[] in, int at, int[] end, int scaleBits) throws IOException {
       int[] f = new int[256];
       int p = at + 32;
       int sum = 0;
@@ -153,9 +156,17 @@ final class Ans {
         if ((in[at + (s >>> 3)] & (1 << (s & 7))) == 0) {
           continue;
         }
-        int v = in[p++] & 0xff;
-        if (v >= 0x80) {
-          v = (v & 0x7f) | ((in[p++] & 0xff) << 7);
+        int v = 0;
+        for (int shift = 0; ; shift += 7) {
+          if (shift > 14) {
+            throw new IOException("rANS table gives symbol " + s + " a frequency of over 3"
+                + " bytes");
+          }
+          int b = in[p++] & 0xff;
+          v |= (b & 0x7f) << shift;
+          if (b < 0x80) {
+            break;
+          }
         }
         if (v == 0) {
           throw new IOException("rANS table gives symbol " + s + " frequency 0");
@@ -163,11 +174,11 @@ final class Ans {
         f[s] = v;
         sum += v;
       }
-      if (sum != M) {
-        throw new IOException("rANS table sums to " + sum + ", expected " + M);
+      if (sum != 1 << scaleBits) {
+        throw new IOException("rANS table sums to " + sum + ", expected " + (1 << scaleBits));
       }
       end[0] = p;
-      return new Table(f);
+      return new Table(f, scaleBits);
     }
   }
 
@@ -177,8 +188,10 @@ final class Ans {
    */
   static byte[] encode(byte[] src, int n, Table table) {
     // per symbol, packed for one load: the reciprocal of its frequency and its shift, so
-    // that encoding needs no division (rcp < 2^32, shift < 12), and its bias and
-    // complement (each < 2^13)
+    // that encoding needs no division (rcp < 2^32, shift < 16), and its bias and
+    // complement (each < 2^16)
+    final int scale = table.scaleBits;
+    final int m = 1 << scale;
     long[] div = new long[256];
     long[] add = new long[256];
     int[] xmax = new int[256];
@@ -187,14 +200,14 @@ final class Ans {
       if (f == 0) {
         continue;
       }
-      xmax[s] = (int) (((L >>> SCALE_BITS) << 16) * f);
+      xmax[s] = (int) (((L >>> scale) << 16) * f);
       long rcp;
       int shift;
       long bias;
       if (f == 1) {
         rcp = 0xffffffffL;
         shift = 0;
-        bias = table.start[s] + M - 1;
+        bias = table.start[s] + m - 1;
       } else {
         shift = 32 - Integer.numberOfLeadingZeros(f - 1);
         rcp = ((1L << (shift + 31)) + f - 1) / f;
@@ -202,7 +215,7 @@ final class Ans {
         bias = table.start[s];
       }
       div[s] = rcp << 5 | shift;
-      add[s] = bias << 16 | (M - f);
+      add[s] = bias << 16 | (m - f);
     }
     byte[] words = new byte[2 * n + 16];
     int w = words.length;
@@ -272,31 +285,75 @@ final class Ans {
     return out;
   }
 
-  /** One encoding step: {@code x / f * M + x % f + start}, without a division. */
+  /** One encoding step: {@code x / f * 2^scale + x % f + start}, without a division. */
   private static int put(int x, long div, long add) {
     long q = ((x * (div >>> 5)) >>> 32) >>> (div & 31);
     return (int) (x + (add >>> 16) + q * (add & 0xffff));
   }
 
-  /** Decodes {@code n} bytes from {@code len} bytes of {@code in} at {@code off} into {@code out}. */
+  /**
+   * Decodes {@code n} bytes from {@code len} bytes of {@code in} at {@code off} into {@code out}:
+   * a stream coded with a table of {@value #SCALE_BITS} bits.
+   */
   static void decode(byte[] in, int off, int len, byte[] out, int n) throws IOException {
+    decode(in, off, len, n, SCALE_BITS, new Output(256, out, IDENTITY, null, null));
+  }
+
+  private static final byte[] IDENTITY = new byte[256];
+
+  static {
+    for (int s = 0; s < 256; s++) {
+      IDENTITY[s] = (byte) s;
+    }
+  }
+
+  /**
+   * Where decoded symbols go: symbol {@code s} (below {@code alphabet}: a table that gives a
+   * larger one a frequency is corrupt) writes {@code map[s]} to {@code out} and, when
+   * {@code out2} is given, {@code map2[s]} to {@code out2}.
+   */
+  record Output(int alphabet, byte[] out, byte[] map, byte[] out2, byte[] map2) { }
+
+  /**
+   * Decodes {@code n} symbols from {@code len} bytes of {@code in} at {@code off}, coded with a
+   * table of {@code scaleBits} bits, into {@code to}.
+   */
+  static void decode(byte[] in, int off, int len, int n, int scaleBits, Output to)
+      throws IOException {
     int end = off + len;
     int[] tableEnd = new int[1];
     Table t;
     try {
-      t = Table.read(in, off, tableEnd);
+      t = Table.read(in, off, tableEnd, scaleBits);
     } catch (ArrayIndexOutOfBoundsException e) {
       throw new IOException("rANS stream ends inside its frequency table");
     }
-    // one entry per slot: frequency (12 bits), slot minus the symbol's start (12), symbol (8)
-    int[] slots = new int[M];
+    for (int s = to.alphabet(); s < 256; s++) {
+      if (t.freq[s] > 0) {
+        throw new IOException("rANS table codes symbol " + s + " of an alphabet of "
+            + to.alphabet());
+      }
+    }
+    byte[] out = to.out();
+    byte[] out2 = to.out2();
+    boolean two = out2 != null;
+    // per slot, loaded together: its symbol, and its symbol's frequency (16 bits) above the
+    // slot minus the symbol's start (16)
+    final int m = 1 << scaleBits;
+    int[] slots = new int[m];
+    byte[] symbols = new byte[m];
+    byte[] symbols2 = two ? new byte[m] : null;
     for (int s = 0; s < 256; s++) {
       int f = t.freq[s];
-      if (f == M) {
+      if (f == m) {
         throw new IOException("rANS table holds a single symbol");
       }
       for (int k = 0; k < f; k++) {
-        slots[t.start[s] + k] = (f << 20) | (k << 8) | s;
+        slots[t.start[s] + k] = (f << 16) | k;
+        symbols[t.start[s] + k] = to.map()[s];
+        if (two) {
+          symbols2[t.start[s] + k] = to.map2()[s];
+        }
       }
     }
     int p = tableEnd[0];
@@ -308,7 +365,7 @@ final class Ans {
     int x2 = (int) u32(in, p + 8);
     int x3 = (int) u32(in, p + 12);
     p += 16;
-    final int mask = M - 1;
+    final int mask = m - 1;
     final int low = (int) L;
     int i = 0;
     try {
@@ -317,26 +374,32 @@ final class Ans {
         int e1 = slots[x1 & mask];
         int e2 = slots[x2 & mask];
         int e3 = slots[x3 & mask];
-        out[i] = (byte) e0;
-        out[i + 1] = (byte) e1;
-        out[i + 2] = (byte) e2;
-        out[i + 3] = (byte) e3;
-        x0 = (e0 >>> 20) * (x0 >>> SCALE_BITS) + ((e0 >>> 8) & 0xfff);
+        out[i] = symbols[x0 & mask];
+        out[i + 1] = symbols[x1 & mask];
+        out[i + 2] = symbols[x2 & mask];
+        out[i + 3] = symbols[x3 & mask];
+        if (two) {
+          out2[i] = symbols2[x0 & mask];
+          out2[i + 1] = symbols2[x1 & mask];
+          out2[i + 2] = symbols2[x2 & mask];
+          out2[i + 3] = symbols2[x3 & mask];
+        }
+        x0 = (e0 >>> 16) * (x0 >>> scaleBits) + (e0 & 0xffff);
         if (x0 < low) {
           x0 = (x0 << 16) | (((short) WORD.get(in, p)) & 0xffff);
           p += 2;
         }
-        x1 = (e1 >>> 20) * (x1 >>> SCALE_BITS) + ((e1 >>> 8) & 0xfff);
+        x1 = (e1 >>> 16) * (x1 >>> scaleBits) + (e1 & 0xffff);
         if (x1 < low) {
           x1 = (x1 << 16) | (((short) WORD.get(in, p)) & 0xffff);
           p += 2;
         }
-        x2 = (e2 >>> 20) * (x2 >>> SCALE_BITS) + ((e2 >>> 8) & 0xfff);
+        x2 = (e2 >>> 16) * (x2 >>> scaleBits) + (e2 & 0xffff);
         if (x2 < low) {
           x2 = (x2 << 16) | (((short) WORD.get(in, p)) & 0xffff);
           p += 2;
         }
-        x3 = (e3 >>> 20) * (x3 >>> SCALE_BITS) + ((e3 >>> 8) & 0xfff);
+        x3 = (e3 >>> 16) * (x3 >>> scaleBits) + (e3 & 0xffff);
         if (x3 < low) {
           x3 = (x3 << 16) | (((short) WORD.get(in, p)) & 0xffff);
           p += 2;
@@ -345,8 +408,11 @@ final class Ans {
       for (; i < n; i++) {
         int x = (i & 3) == 0 ? x0 : (i & 3) == 1 ? x1 : x2;
         int e = slots[x & mask];
-        out[i] = (byte) e;
-        x = (e >>> 20) * (x >>> SCALE_BITS) + ((e >>> 8) & 0xfff);
+        out[i] = symbols[x & mask];
+        if (two) {
+          out2[i] = symbols2[x & mask];
+        }
+        x = (e >>> 16) * (x >>> scaleBits) + (e & 0xffff);
         if (x < low) {
           x = (x << 16) | (((short) WORD.get(in, p)) & 0xffff);
           p += 2;

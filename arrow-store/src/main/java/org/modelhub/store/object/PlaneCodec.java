@@ -8,7 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream;
 import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorOutputStream;
 
@@ -27,11 +29,17 @@ import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorOutputStre
  *       of a float32's second byte are the exponent's lowest and the mantissa's highest.
  *       Payload: the top-bit stream's length (4 bytes, little-endian), that stream, the rANS
  *       stream.
+ *   <li>{@code joint}: the first plane, coded as one rANS symbol with the top bits of the
+ *       second ({@link JointCoder}), whose column is then
+ *   <li>{@code packed}: the second plane's other bits as they are.
  * </ul>
+ * The first two planes are coded as a pair ({@link #encode(byte[][], int, int, Compression)}):
+ * {@code joint} and {@code packed}, or each apart (the second with {@code ctx} or not),
+ * whichever is smaller.
  */
 enum PlaneCodec {
   // the ordinal is the tag stored in objects: append, never reorder
-  RAW, CONST, ANS, ZSTD, LZ4, CTX;
+  RAW, CONST, ANS, ZSTD, LZ4, CTX, JOINT, PACKED;
 
   static final int HEADER = 5;
   /** Above this sampled entropy (bits per byte) a plane is kept raw without a histogram. */
@@ -77,6 +85,54 @@ enum PlaneCodec {
 
   String label() {
     return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * Codes the {@code width} planes of {@code n} values, each by what pays. The first two are
+   * also tried as a pair ({@link JointCoder}), taken when it saves 1/2^{@value
+   * #MIN_SAVING_SHIFT} of a plane against the first coded alone and the second alone;
+   * otherwise the second tries {@code ctx}. The pair models what {@code ctx} does (the
+   * second plane's top bits given the first) and decodes several times faster, so where the
+   * pair pays {@code ctx} is not tried.
+   */
+  static List<byte[]> encode(byte[][] planes, int n, int width, Compression lz)
+      throws IOException {
+    List<byte[]> coded = new ArrayList<>(width);
+    int p = 0;
+    if (width >= 2 && lz != Compression.NONE && n >= JointCoder.MIN_VALUES) {
+      long[] top = JointCoder.histogram(planes[0], planes[1], n);
+      long[] firstCounts = JointCoder.firstPlane(top);
+      // a nearly constant first plane (a delta's) is left to rANS or LZ, which see its runs
+      JointCoder.Choice pair = BytePlanes.entropy(firstCounts, n) > RUNS_BITS
+          ? JointCoder.choose(top, n) : null;
+      byte[] second = pair == null ? null : encode(planes[1], n, lz);
+      if (pair != null && pair.bytes() < estimate(firstCounts, n) + second.length
+          - (n >> MIN_SAVING_SHIFT)) {
+        coded.addAll(Arrays.asList(JointCoder.encode(planes[0], planes[1], n, pair)));
+        p = 2;
+      }
+    }
+    for (; p < width; p++) {
+      // the second plane may take the first as context (the exponent's low bit is in it)
+      coded.add(encode(planes[p], n, lz, p == 1 ? planes[0] : null, 0));
+    }
+    return coded;
+  }
+
+  /**
+   * The bytes {@link #encode(byte[], int, Compression)} codes a plane of {@code counts} in,
+   * as rANS or raw (a plane of runs, which LZ may code smaller, is not estimated).
+   */
+  private static long estimate(long[] counts, int n) {
+    int distinct = 0;
+    for (long c : counts) {
+      distinct += c > 0 ? 1 : 0;
+    }
+    if (distinct < 2) {
+      return HEADER + 1;
+    }
+    long ans = HEADER + Ans.Table.of(counts, n).codedBytes(counts);
+    return ans < n - (n >> MIN_SAVING_SHIFT) ? ans : HEADER + n;
   }
 
   /**
@@ -220,9 +276,14 @@ enum PlaneCodec {
 
   /**
    * A decoded plane: {@code n} bytes of {@code bytes} from {@code off}. A raw plane is not
-   * copied: it is read in place, inside the coded value.
+   * copied: it is read in place, inside the coded value. A {@code joint} plane also knows
+   * the top bits of the plane below it ({@code below}, null for other planes).
    */
-  record Plane(byte[] bytes, int off, int n) {
+  record Plane(byte[] bytes, int off, int n, JointCoder.Below below) {
+    Plane(byte[] bytes, int off, int n) {
+      this(bytes, off, n, null);
+    }
+
     Plane(byte[] bytes) {
       this(bytes, 0, bytes.length);
     }
@@ -265,8 +326,12 @@ enum PlaneCodec {
         return new Plane(unzstd(value, at, size, n));
       case LZ4:
         return new Plane(unlz4(value, at, size, n));
-      default:
+      case CTX:
         return new Plane(withContext(value, at, size, n, above));
+      case JOINT:
+        return JointCoder.decodeJoint(value, at, size, n);
+      default:
+        return new Plane(JointCoder.decodePacked(value, at, size, n, above));
     }
   }
 
@@ -349,7 +414,8 @@ enum PlaneCodec {
     return bytes.toByteArray();
   }
 
-  private static byte[] header(PlaneCodec codec, int n, int payload) {
+  /** A coded plane of {@code payload} bytes, its header written. */
+  static byte[] header(PlaneCodec codec, int n, int payload) {
     byte[] out = new byte[HEADER + payload];
     out[0] = (byte) codec.ordinal();
     putInt(out, 1, n);

@@ -183,12 +183,7 @@ public final class PlanesEncoding {
       }
       List<List<byte[]>> coded = inParallel(group, g -> {
         BytePlanes.split(src[g], from[g], n[g], width, planes[g]);
-        List<byte[]> c = new ArrayList<>(width);
-        for (int p = 0; p < width; p++) {
-          // the second plane may take the first as context (the exponent's low bit is in it)
-          c.add(PlaneCodec.encode(planes[g][p], n[g], lz, p == 1 ? planes[g][0] : null, 0));
-        }
-        return c;
+        return PlaneCodec.encode(planes[g], n[g], width, lz);
       });
       for (int g = 0; g < group; g++) {
         for (int p = 0; p < width; p++) {

@@ -165,4 +165,43 @@ class AnsTest {
     assertThrows(IOException.class, () -> Ans.decode(badTable, 0, badTable.length, out,
         src.length));
   }
+
+  /**
+   * A table of {@value Ans#FINE_SCALE_BITS} bits codes many rare symbols closer to their
+   * entropy than 12 bits can (each rare symbol takes at least 1/4096 there), its frequencies
+   * of up to three varint bytes read back, and a decoder can map each symbol to two outputs.
+   */
+  @Test void finerTablesForManyRareSymbols() throws IOException {
+    int n = 300_000;
+    // one symbol at half the plane (a frequency of 2^13, three varint bytes), 200 rare ones
+    byte[] src = plane(n, 5, x -> x < 1 << 19 ? 0 : 1 + x % 200);
+    for (int i = 0; i < n; i += 997) {
+      src[i] = (byte) (201 + i % 50);
+    }
+    long[] counts = BytePlanes.histogram(src, n);
+    Ans.Table coarse = Ans.Table.of(counts, n);
+    Ans.Table fine = Ans.Table.of(counts, n, Ans.FINE_SCALE_BITS);
+    assertEquals(1 << Ans.FINE_SCALE_BITS, Arrays.stream(fine.freq).sum());
+    byte[] coded = Ans.encode(src, n, fine);
+    assertTrue(coded.length < Ans.encode(src, n, coarse).length, "finer is smaller");
+    byte[] back = new byte[n];
+    byte[] twice = new byte[n];
+    byte[] map = new byte[256];
+    byte[] map2 = new byte[256];
+    for (int s = 0; s < 256; s++) {
+      map[s] = (byte) s;
+      map2[s] = (byte) (s * 2);
+    }
+    Ans.decode(coded, 0, coded.length, n, Ans.FINE_SCALE_BITS,
+        new Ans.Output(251, back, map, twice, map2));
+    assertArrayEquals(src, back);
+    for (int i = 0; i < n; i++) {
+      assertEquals((byte) (src[i] * 2), twice[i]);
+    }
+    // a table that codes a symbol past the caller's alphabet, or read at another scale
+    IOException e = assertThrows(IOException.class, () -> Ans.decode(coded, 0, coded.length, n,
+        Ans.FINE_SCALE_BITS, new Ans.Output(250, back, map, null, null)));
+    assertTrue(e.getMessage().contains("symbol 250 of an alphabet of 250"), e.getMessage());
+    assertThrows(IOException.class, () -> Ans.decode(coded, 0, coded.length, back, n));
+  }
 }
