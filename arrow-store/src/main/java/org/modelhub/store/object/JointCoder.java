@@ -42,7 +42,8 @@ final class JointCoder {
   static final int MAX_J = 5;
   /** Planes shorter than this are coded apart: the tables would cost more than they save. */
   static final int MIN_VALUES = 1 << 12;
-  private static final int TOP_BITS = 8 + MAX_J;
+  /** The bits of each value {@link #histogram} counts: its top {@code 8 + MAX_J}. */
+  static final int TOP_BITS = 8 + MAX_J;
   /** Eight packed values of {@code w} bits are the top {@code w} bytes of a big-endian long. */
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -95,6 +96,27 @@ final class JointCoder {
     return best;
   }
 
+  /**
+   * The order-0 entropy, in bits per value, of the two planes coded as a pair at its best
+   * {@code j} (the symbols at their entropy, the rest of the second plane as it is), from
+   * {@link #histogram}'s counts of {@code n} values; infinite where no {@code j} has at most
+   * 256 symbols. The estimates of {@link PlaneStats} and the benchmark's bound.
+   */
+  static double entropy(long[] top, long n) {
+    double best = Double.POSITIVE_INFINITY;
+    for (int j = 1; j <= MAX_J; j++) {
+      long[] c = narrow(top, j);
+      int present = 0;
+      for (long count : c) {
+        present += count > 0 ? 1 : 0;
+      }
+      if (present <= 256) {
+        best = Math.min(best, BytePlanes.entropy(c, n) + 8 - j);
+      }
+    }
+    return best;
+  }
+
   /** Coding with {@code j}, or null when it has more than 256 symbols, or one. */
   static Choice choice(long[] top, int n, int j) {
     long[] c = narrow(top, j);
@@ -121,23 +143,38 @@ final class JointCoder {
     return ((long) n * (8 - j) + 7) / 8;
   }
 
-  /** The bytes of {@link #writeRuns}' list of the symbols present in {@code counts}. */
-  private static int runsBytes(long[] counts) {
-    int bytes = 0;
-    int runs = 0;
+  /**
+   * The symbols present in {@code counts} as runs: the lengths of alternately absent and
+   * present runs, starting absent (the first may be 0), in {@code [1, count]}, the count in
+   * {@code [0]}.
+   */
+  private static int[] runs(long[] counts) {
+    int[] runs = new int[counts.length + 2];
+    int r = 0;
     boolean present = false;
     int run = 0;
     for (long c : counts) {
       if (c > 0 == present) {
         run++;
       } else {
-        bytes += varintBytes(run);
-        runs++;
+        runs[++r] = run;
         present = !present;
         run = 1;
       }
     }
-    return bytes + varintBytes(run) + varintBytes(runs + 1);
+    runs[++r] = run;
+    runs[0] = r;
+    return runs;
+  }
+
+  /** The bytes of the list of the symbols present in {@code counts}, as written. */
+  private static int runsBytes(long[] counts) {
+    int[] runs = runs(counts);
+    int bytes = varintBytes(runs[0]);
+    for (int r = 1; r <= runs[0]; r++) {
+      bytes += varintBytes(runs[r]);
+    }
+    return bytes;
   }
 
   /** Codes the planes as {@code choice} says: the {@code joint} plane and the {@code packed}. */
@@ -199,23 +236,10 @@ final class JointCoder {
   }
 
   private static void writeRuns(long[] counts, byte[] out) {
-    int[] lengths = new int[counts.length + 1];
-    int runs = 0;
-    boolean present = false;
-    int run = 0;
-    for (long c : counts) {
-      if (c > 0 == present) {
-        run++;
-      } else {
-        lengths[runs++] = run;
-        present = !present;
-        run = 1;
-      }
-    }
-    lengths[runs++] = run;
-    int p = putVarint(out, 0, runs);
-    for (int r = 0; r < runs; r++) {
-      p = putVarint(out, p, lengths[r]);
+    int[] runs = runs(counts);
+    int p = 0;
+    for (int r = 0; r <= runs[0]; r++) {
+      p = putVarint(out, p, runs[r]);
     }
   }
 

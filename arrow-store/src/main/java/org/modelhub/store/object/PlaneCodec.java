@@ -45,9 +45,9 @@ enum PlaneCodec {
   /** Above this sampled entropy (bits per byte) a plane is kept raw without a histogram. */
   private static final double RAW_BITS = 7.97;
   /** Coding must save this fraction of a plane to be worth its time on every read. */
-  private static final int MIN_SAVING_SHIFT = 7;
+  static final int MIN_SAVING_SHIFT = 7;
   /** At or below this entropy a plane also tries the LZ codec for runs. */
-  private static final double RUNS_BITS = 1.5;
+  static final double RUNS_BITS = 1.5;
   /** A large plane's LZ trial codes this many pieces of {@link #LZ_PIECE} bytes first. */
   private static final int LZ_PIECES = 4;
   private static final int LZ_PIECE = 1 << 14;
