@@ -13,7 +13,6 @@ import com.google.flatbuffers.FlatBufferBuilder;
 import org.apache.arrow.flatbuf.BodyCompression;
 import org.apache.arrow.flatbuf.BodyCompressionMethod;
 import org.apache.arrow.flatbuf.FieldNode;
-import org.apache.arrow.flatbuf.Footer;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
@@ -178,27 +177,15 @@ final class ArrowIpc {
     private final List<ArrowBlock> blocks;
 
     Reader(SeekableByteChannel in, BufferAllocator allocator) throws IOException {
+      this(in, allocator, Footer.read(in));
+    }
+
+    /** A reader of a file whose footer was read before (a pack read for many tensors). */
+    Reader(SeekableByteChannel in, BufferAllocator allocator, Footer footer) {
       this.in = in;
       this.allocator = allocator;
-      long size = in.size();
-      if (size < 2L * MAGIC.length + 12) {
-        throw new IOException("not an Arrow IPC file: only " + size + " bytes");
-      }
-      ByteBuffer head = read(0, MAGIC.length);
-      ByteBuffer tail = read(size - MAGIC.length - 4, MAGIC.length + 4);
-      if (!head.equals(ByteBuffer.wrap(MAGIC))
-          || !tail.slice(4, MAGIC.length).equals(ByteBuffer.wrap(MAGIC))) {
-        throw new IOException("not an Arrow IPC file: magic bytes missing (truncated?)");
-      }
-      int footerLength = tail.order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-      long footerStart = size - MAGIC.length - 4 - footerLength;
-      if (footerLength <= 0 || footerStart < MAGIC.length) {
-        throw new IOException("Arrow IPC footer length " + footerLength + " is invalid");
-      }
-      ArrowFooter footer = new ArrowFooter(Footer.getRootAsFooter(
-          read(footerStart, footerLength).order(ByteOrder.LITTLE_ENDIAN)));
-      this.schema = footer.getSchema();
-      this.blocks = footer.getRecordBatches();
+      this.schema = footer.schema();
+      this.blocks = footer.blocks();
     }
 
     Schema schema() {
@@ -296,15 +283,48 @@ final class ArrowIpc {
     }
 
     private ByteBuffer read(long position, int length) throws IOException {
-      ByteBuffer b = ByteBuffer.allocate(length);
-      in.position(position);
-      while (b.hasRemaining()) {
-        if (in.read(b) < 0) {
-          throw new IOException("unexpected end of file at byte " + (position + b.position()));
-        }
-      }
-      return b.flip();
+      return ArrowIpc.read(in, position, length);
     }
+  }
+
+  /**
+   * An IPC file's footer: its schema and where its record batches lie. Objects never change
+   * (they are named by their bytes' sha256), so a footer read once holds for every later read.
+   */
+  record Footer(Schema schema, List<ArrowBlock> blocks) {
+    /** Reads and checks the magic bytes and the footer of {@code in}. */
+    static Footer read(SeekableByteChannel in) throws IOException {
+      long size = in.size();
+      if (size < 2L * MAGIC.length + 12) {
+        throw new IOException("not an Arrow IPC file: only " + size + " bytes");
+      }
+      ByteBuffer head = ArrowIpc.read(in, 0, MAGIC.length);
+      ByteBuffer tail = ArrowIpc.read(in, size - MAGIC.length - 4, MAGIC.length + 4);
+      if (!head.equals(ByteBuffer.wrap(MAGIC))
+          || !tail.slice(4, MAGIC.length).equals(ByteBuffer.wrap(MAGIC))) {
+        throw new IOException("not an Arrow IPC file: magic bytes missing (truncated?)");
+      }
+      int footerLength = tail.order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+      long footerStart = size - MAGIC.length - 4 - footerLength;
+      if (footerLength <= 0 || footerStart < MAGIC.length) {
+        throw new IOException("Arrow IPC footer length " + footerLength + " is invalid");
+      }
+      ArrowFooter footer = new ArrowFooter(org.apache.arrow.flatbuf.Footer.getRootAsFooter(
+          ArrowIpc.read(in, footerStart, footerLength).order(ByteOrder.LITTLE_ENDIAN)));
+      return new Footer(footer.getSchema(), List.copyOf(footer.getRecordBatches()));
+    }
+  }
+
+  private static ByteBuffer read(SeekableByteChannel in, long position, int length)
+      throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(length);
+    in.position(position);
+    while (b.hasRemaining()) {
+      if (in.read(b) < 0) {
+        throw new IOException("unexpected end of file at byte " + (position + b.position()));
+      }
+    }
+    return b.flip();
   }
 
   /** A record batch's row count, codec and body bytes, with each buffer's place in them. */

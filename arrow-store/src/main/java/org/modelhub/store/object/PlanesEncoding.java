@@ -288,7 +288,14 @@ public final class PlanesEncoding {
    */
   static Decoded read(SeekableByteChannel channel, long rawBytes, int k, long[] expectedCrc,
       Integer batch) throws IOException {
-    ArrowIpc.Reader reader = new ArrowIpc.Reader(channel, null);
+    return read(channel, null, rawBytes, k, expectedCrc, batch);
+  }
+
+  /** {@link #read(SeekableByteChannel, long, int, long[], Integer)} given the file's footer. */
+  static Decoded read(SeekableByteChannel channel, ArrowIpc.Footer footer, long rawBytes, int k,
+      long[] expectedCrc, Integer batch) throws IOException {
+    ArrowIpc.Reader reader = footer == null ? new ArrowIpc.Reader(channel, null)
+        : new ArrowIpc.Reader(channel, null, footer);
     int width = reader.schema().getFields().size();
     if (k < 1 || k > width) {
       throw new IOException("cannot read the top " + k + " of " + width + " planes");

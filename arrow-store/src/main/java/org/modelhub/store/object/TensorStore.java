@@ -33,6 +33,8 @@ public final class TensorStore implements AutoCloseable {
   private static final long CACHE_BYTES = 256L << 20;
   /** The largest tensor a pack takes by default: one record batch of float32 values. */
   public static final long PACK_TENSOR_BYTES = 4L * PlanesEncoding.CHUNK_VALUES;
+  /** Packs whose footers stay parsed: a checkout reads the packs of a version in turn. */
+  private static final int FOOTERS = 16;
   /** Coded bytes that, once waiting, are written as a pack without waiting for the rest. */
   public static final long PACK_BYTES = 64L << 20;
 
@@ -47,6 +49,14 @@ public final class TensorStore implements AutoCloseable {
   private final AtomicLong reads = new AtomicLong();
   private final Map<String, byte[]> cache = new LinkedHashMap<>(16, 0.75f, true);
   private long cached;
+  /** The footers of the packs read last, by object id ({@link #footer}). */
+  private final Map<String, ArrowIpc.Footer> footers = java.util.Collections.synchronizedMap(
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ArrowIpc.Footer> eldest) {
+          return size() > FOOTERS;
+        }
+      });
 
   public TensorStore(ObjectStore objects, Compression compression) {
     this.objects = requireNonNull(objects, "objects");
@@ -404,8 +414,8 @@ public final class TensorStore implements AutoCloseable {
           }
           break;
         case "planes":
-          raw = PlanesEncoding.read(ch, info.rawBytes(), width(info, ch), null, info.batch())
-              .values();
+          raw = PlanesEncoding.read(ch, footer(info, ch), info.rawBytes(), width(info, ch), null,
+              info.batch()).values();
           break;
         case "delta":
           raw = decodeDelta(info, what, depth, ch);
@@ -431,6 +441,24 @@ public final class TensorStore implements AutoCloseable {
     return raw;
   }
 
+  /**
+   * The footer of a pack, read once: a pack holds the tensors of a commit, and each read of
+   * one parsed the whole footer again (24 bytes a tensor), so reading a pack's N tensors
+   * parsed O(N^2) bytes (seconds for a model of thousands of small tensors). Null for an
+   * object of its own, which is read whole anyway.
+   */
+  private ArrowIpc.Footer footer(ObjectInfo info, SeekableByteChannel ch) throws IOException {
+    if (info.batch() == null) {
+      return null;
+    }
+    ArrowIpc.Footer f = footers.get(info.objectId());
+    if (f == null) {
+      f = ArrowIpc.Footer.read(ch);
+      footers.put(info.objectId(), f);
+    }
+    return f;
+  }
+
   private static int width(ObjectInfo info, SeekableByteChannel ch) throws IOException {
     long[] bytes = PlanesEncoding.parseList(info.planeBytes(), false);
     if (bytes != null) {
@@ -445,8 +473,8 @@ public final class TensorStore implements AutoCloseable {
       throws IOException {
     byte[] base = baseRaw(info, what, depth, true);
     int width = width(info, ch);
-    byte[] residual = PlanesEncoding.read(ch, info.rawBytes(), width, null, info.batch())
-        .values();
+    byte[] residual = PlanesEncoding.read(ch, footer(info, ch), info.rawBytes(), width, null,
+        info.batch()).values();
     byte[] out = new byte[residual.length];
     DeltaOp.parse(info.deltaOp()).decode(residual, base, out, out.length, width);
     return out;
@@ -500,7 +528,7 @@ public final class TensorStore implements AutoCloseable {
     try (SeekableByteChannel ch = objects.open(info.objectId())) {
       long[] crc = PlanesEncoding.parseList(info.planeCrc(), true);
       int width = crc.length;
-      byte[] mine = PlanesEncoding.read(ch, info.rawBytes(), k,
+      byte[] mine = PlanesEncoding.read(ch, footer(info, ch), info.rawBytes(), k,
           java.util.Arrays.copyOf(crc, Math.min(k, crc.length)), info.batch()).values();
       if (!xor) {
         return mine;
