@@ -16,15 +16,7 @@ import org.junit.jupiter.api.Test;
 class JointCoderTest {
   /** The byte planes of {@code n} Gaussian float32 weights of scale 0.05. */
   private static byte[][] gaussianPlanes(int n, long seed) {
-    Random r = new Random(seed);
-    byte[] raw = new byte[4 * n];
-    java.nio.FloatBuffer f = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    for (int i = 0; i < n; i++) {
-      f.put((float) (r.nextGaussian() * 0.05));
-    }
-    byte[][] planes = new byte[4][n];
-    BytePlanes.split(raw, 0, n, 4, planes);
-    return planes;
+    return GaussianWeights.planes(GaussianWeights.values(n, 0.05, seed));
   }
 
   private static PlaneCodec.Plane decode(byte[] coded, int n, PlaneCodec.Plane above)

@@ -105,16 +105,8 @@ class PlaneCodecTest {
     }
     // a plane where the context gains little, or too short for the models to settle, is
     // coded alone
-    Random r = new Random(2);
     int n = 300_000;
-    byte[] raw = new byte[4 * n];
-    java.nio.FloatBuffer f = java.nio.ByteBuffer.wrap(raw)
-        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    for (int i = 0; i < n; i++) {
-      f.put((float) (r.nextGaussian() * 0.05));
-    }
-    byte[][] planes = new byte[4][n];
-    BytePlanes.split(raw, 0, n, 4, planes);
+    byte[][] planes = GaussianWeights.planes(GaussianWeights.values(n, 0.05, 2));
     byte[] gaussian = PlaneCodec.encode(planes[1], n, Compression.ZSTD, planes[0], 0);
     assertEquals(PlaneCodec.RAW, PlaneCodec.of(gaussian, 0, gaussian.length));
     byte[] small = new byte[500];

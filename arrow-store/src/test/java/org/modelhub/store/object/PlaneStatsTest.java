@@ -3,8 +3,6 @@ package org.modelhub.store.object;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -52,14 +50,8 @@ class PlaneStatsTest {
    */
   @Test void estimatesThePairTheCoderTakes() throws Exception {
     int n = 200_000;
-    Random r = new Random(4);
-    byte[] value = new byte[4 * n];
-    java.nio.FloatBuffer f = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    for (int i = 0; i < n; i++) {
-      f.put((float) (r.nextGaussian() * 0.02));
-    }
-    byte[][] planes = new byte[4][n];
-    BytePlanes.split(value, 0, n, 4, planes);
+    byte[] value = GaussianWeights.values(n, 0.02, 4);
+    byte[][] planes = GaussianWeights.planes(value);
     List<byte[]> coded = PlaneCodec.encode(planes, n, 4, Compression.ZSTD);
     assertEquals(PlaneCodec.JOINT, PlaneCodec.of(coded.get(0), 0, 5));
     long bytes = coded.stream().mapToLong(c -> c.length).sum();
