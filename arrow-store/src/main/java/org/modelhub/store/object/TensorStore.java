@@ -33,6 +33,18 @@ public final class TensorStore implements AutoCloseable {
   private static final long CACHE_BYTES = 256L << 20;
   /** The largest tensor a pack takes by default: one record batch of float32 values. */
   public static final long PACK_TENSOR_BYTES = 4L * PlanesEncoding.CHUNK_VALUES;
+  /**
+   * A tensor of at most this many values is stored as one byte column (its values' bytes as
+   * they are) when {@link #TINY_PACK_MIN} such tensors are written together: its record batch
+   * then costs about 170 bytes of metadata instead of 350 for four plane columns, more than
+   * planes save on so few values.
+   */
+  public static final int TINY_VALUES = 128;
+  /**
+   * Tiny tensors written together from which they get a pack of their own: that pack's schema
+   * and footer cost about 600 bytes, and each tensor saves about 200.
+   */
+  public static final int TINY_PACK_MIN = 4;
   /** Packs whose footers stay parsed: a checkout reads the packs of a version in turn. */
   private static final int FOOTERS = 16;
   /** Coded bytes that, once waiting, are written as a pack without waiting for the rest. */
@@ -171,8 +183,10 @@ public final class TensorStore implements AutoCloseable {
    * whenever {@link #PACK_BYTES} of coded planes are waiting), in the order of their sha256.
    * Alone, a small tensor's schema and footer would cost about 1.3 KB, and its object an
    * fsync. Larger tensors and {@code plain} objects are written at once, each to an object of
-   * its own. The methods may be called from several threads; a result's value is known once
-   * {@link Writes#finish} returns.
+   * its own. Tiny tensors stored materialised (at most {@link #TINY_VALUES} values) are coded
+   * at {@link Writes#finish}: as one byte column, in a pack of their own, when there are at
+   * least {@link #TINY_PACK_MIN} of them. The methods may be called from several threads; a
+   * result's value is known once {@link Writes#finish} returns.
    */
   public final class Writes {
     private final List<Packed> waiting = new ArrayList<>();
@@ -183,6 +197,11 @@ public final class TensorStore implements AutoCloseable {
       if (!packs(tensor)) {
         ObjectInfo o = TensorStore.this.put(tensor);
         return () -> o;
+      }
+      if (tiny(tensor)) {
+        byte[] values = new byte[Math.toIntExact(tensor.numBytes())];
+        tensor.data().duplicate().get(values);
+        return keep(new Packed(tensor, null, null, values));
       }
       return keep(new Packed(tensor, null, null, code(tensor.data(), tensor)));
     }
@@ -195,6 +214,7 @@ public final class TensorStore implements AutoCloseable {
         return () -> o;
       }
       byte[] residual = residual(tensor, base, baseInfo, op);
+      // a delta stays in planes of its values' width, which its op needs to decode
       return keep(new Packed(tensor, baseInfo, op, code(ByteBuffer.wrap(residual), tensor)));
     }
 
@@ -205,6 +225,15 @@ public final class TensorStore implements AutoCloseable {
         all = new ArrayList<>(waiting);
         waiting.clear();
         waitingBytes = 0;
+      }
+      // tiny tensors are coded now, as one byte column when enough of them share a pack
+      int tiny = (int) all.stream().filter(p -> p.coded == null).count();
+      for (Packed p : all) {
+        if (p.coded == null) {
+          p.coded = PlanesEncoding.code(ByteBuffer.wrap(p.values),
+              tiny >= TINY_PACK_MIN ? 1 : p.width, planesCodec);
+          p.values = null;
+        }
       }
       // threads finish in any order; the same tensors make the same packs
       all.sort((a, b) -> a.sha256.compareTo(b.sha256));
@@ -228,6 +257,10 @@ public final class TensorStore implements AutoCloseable {
       return planes && t.numBytes() > 0 && t.numBytes() <= packTensorBytes;
     }
 
+    private boolean tiny(Tensor t) {
+      return t.numValues() <= TINY_VALUES && t.dtype().size() > 1;
+    }
+
     private PlanesEncoding.Coded code(ByteBuffer values, Tensor t) throws IOException {
       return PlanesEncoding.code(values, t.dtype().size(), planesCodec);
     }
@@ -236,7 +269,7 @@ public final class TensorStore implements AutoCloseable {
       boolean full;
       synchronized (this) {
         waiting.add(p);
-        waitingBytes += p.coded.bytes();
+        waitingBytes += p.coded == null ? p.rawBytes : p.coded.bytes();
         full = waitingBytes >= packBytes;
       }
       if (full) {
@@ -248,24 +281,38 @@ public final class TensorStore implements AutoCloseable {
 
   /**
    * A tensor coded and waiting for its pack: its coded planes and what its catalog record
-   * needs, not its values.
+   * needs, not its values; or, for a tiny tensor stored materialised, its values, coded when
+   * the pack is written.
    */
   private static final class Packed implements Supplier<ObjectInfo> {
     final String name;
     final String sha256;
     final long rawBytes;
+    final int width;
     final ObjectInfo base;
     final DeltaOp op;
-    final PlanesEncoding.Coded coded;
+    PlanesEncoding.Coded coded;
+    byte[] values;
     volatile ObjectInfo info;
 
     Packed(Tensor tensor, ObjectInfo base, DeltaOp op, PlanesEncoding.Coded coded) {
+      this(tensor, base, op, coded, null);
+    }
+
+    Packed(Tensor tensor, ObjectInfo base, DeltaOp op, byte[] values) {
+      this(tensor, base, op, null, values);
+    }
+
+    private Packed(Tensor tensor, ObjectInfo base, DeltaOp op, PlanesEncoding.Coded coded,
+        byte[] values) {
       this.name = tensor.name();
       this.sha256 = tensor.sha256();
       this.rawBytes = tensor.numBytes();
+      this.width = tensor.dtype().size();
       this.base = base;
       this.op = op;
       this.coded = coded;
+      this.values = values;
     }
 
     @Override public ObjectInfo get() {
@@ -517,7 +564,9 @@ public final class TensorStore implements AutoCloseable {
 
   private byte[] top(ObjectInfo info, int k, String what, int depth) {
     boolean xor = "delta".equals(info.encoding()) && "xor".equals(info.deltaOp());
-    if (!("planes".equals(info.encoding()) || xor) || info.planeCrc() == null) {
+    // other encodings, and tiny tensors stored as one byte column, are read whole
+    if (!("planes".equals(info.encoding()) || xor) || info.planeCrc() == null
+        || info.planeCrc().indexOf(',') < 0) {
       byte[] raw = decode(info, what, depth, false);
       cut(raw, k, 4);
       return raw;

@@ -17,6 +17,7 @@ import org.modelhub.store.TestModels;
 import org.modelhub.store.model.DType;
 import org.modelhub.store.model.Tensor;
 
+/** Packs read and written at scale: their footers, and many tiny tensors. */
 class PackReadTest {
   /** Objects in memory, counting the bytes read from them. */
   private static final class CountingStore implements ObjectStore {
@@ -122,6 +123,87 @@ class PackReadTest {
       }
       assertTrue(objects.read.get() < 2 * size, objects.read.get() + " bytes read of a pack of "
           + size);
+    }
+  }
+
+  /**
+   * Tiny tensors written together are stored as one byte column each, in a pack of their
+   * own, about 200 bytes a tensor smaller than as four planes (a quarter, at 128 values); they read back exactly, whole and by top
+   * planes. A few of them stay in the planes pack, and so does a tiny delta (its op works on
+   * whole values).
+   */
+  @Test void tinyTensorsShareAPackOfOneColumn() throws Exception {
+    Random r = new Random(2);
+    try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.NONE)) {
+      List<Tensor> tiny = new ArrayList<>();
+      List<Supplier<ObjectInfo>> infos = new ArrayList<>();
+      TensorStore.Writes writes = store.writes();
+      Tensor large = TestModels.random("fc/W", new long[] {5000}, r);
+      Supplier<ObjectInfo> largeInfo = writes.put(large);
+      for (int i = 0; i < 300; i++) {
+        Tensor t = TestModels.random("l" + i + "/b", new long[] {TensorStore.TINY_VALUES}, r);
+        tiny.add(t);
+        infos.add(writes.put(t));
+      }
+      writes.finish();
+      String pack = infos.get(0).get().objectId();
+      assertTrue(!pack.equals(largeInfo.get().objectId()), "a pack of their own");
+      long tinyPack = store.objects().size(pack);
+      for (int i = 0; i < tiny.size(); i++) {
+        Tensor t = tiny.get(i);
+        ObjectInfo o = infos.get(i).get();
+        assertEquals(pack, o.objectId());
+        assertEquals(1, PlanesEncoding.parseList(o.planeBytes(), false).length, "one column");
+        assertEquals(t.sha256(), store.get(o, t.name(), DType.FLOAT32, t.shape(), "v@1 "
+            + t.name()).sha256());
+        byte[] all = TensorStore.bytes(t);
+        for (int k = 1; k <= 4; k++) {
+          byte[] expected = all.clone();
+          TensorStore.cut(expected, k, 4);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(expected, store.top(o, k, "x"),
+              "k=" + k);
+        }
+      }
+
+      // tensors as large, in packs with fewer tiny tensors than a pack of their own takes, are
+      // stored as planes: a third more
+      long asPlanes = 0;
+      for (int from = 0; from < tiny.size(); from += TensorStore.TINY_PACK_MIN - 1) {
+        TensorStore.Writes few = store.writes();
+        List<Supplier<ObjectInfo>> got = new ArrayList<>();
+        for (int i = from; i < Math.min(tiny.size(), from + TensorStore.TINY_PACK_MIN - 1);
+            i++) {
+          got.add(few.put(TestModels.random("m" + i + "/b",
+              new long[] {TensorStore.TINY_VALUES}, r)));
+        }
+        few.finish();
+        for (Supplier<ObjectInfo> g : got) {
+          assertEquals(4, PlanesEncoding.parseList(g.get().planeBytes(), false).length);
+          asPlanes += g.get().storedBytes();
+        }
+      }
+      long asColumns = 0;
+      for (Supplier<ObjectInfo> i : infos) {
+        asColumns += i.get().storedBytes();
+      }
+      assertTrue(asColumns < 0.8 * asPlanes, asColumns + " bytes as columns, " + asPlanes
+          + " as planes");
+      assertTrue(tinyPack < asColumns + 1000 + 24 * tiny.size(), "pack " + tinyPack);
+
+      // a tiny delta keeps the planes of its values' width
+      Tensor base = tiny.get(0);
+      Tensor next = TestModels.random(base.name(), base.shape(), r);
+      TensorStore.Writes d = store.writes();
+      List<Supplier<ObjectInfo>> deltas = new ArrayList<>();
+      for (int i = 0; i < TensorStore.TINY_PACK_MIN; i++) {
+        deltas.add(d.putDelta(next, TensorStore.bytes(base), infos.get(0).get(), DeltaOp.XOR));
+      }
+      d.finish();
+      ObjectInfo delta = deltas.get(0).get();
+      store.setLookup(sha -> sha.equals(base.sha256()) ? infos.get(0).get() : null);
+      assertEquals(4, PlanesEncoding.parseList(delta.planeBytes(), false).length);
+      assertEquals(next.sha256(), store.get(delta, next.name(), DType.FLOAT32, next.shape(),
+          "v@2").sha256());
     }
   }
 }
