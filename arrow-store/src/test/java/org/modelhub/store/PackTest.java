@@ -48,19 +48,28 @@ class PackTest {
 
   @TempDir Path dir;
 
-  @Test void aCommitWritesItsSmallTensorsAsOnePack() throws Exception {
+  /**
+   * A commit writes its small tensors as one pack of planes, and its three tiny biases (at
+   * most {@link TensorStore#TINY_VALUES} values) as one byte column each in a pack of their own.
+   */
+  @Test void aCommitWritesItsSmallTensorsAsPacks() throws Exception {
     try (Repository repo = Repository.init(dir.resolve("repo"))) {
       VersionInfo v = repo.newCommit().model("m").content(TestModels.lenetContent(1))
           .run(Progress.NONE);
       List<TensorEntry> es = repo.catalog().tensors(v.id());
       FileObjectStore objects = (FileObjectStore) repo.tensorStore().objects();
-      assertEquals(List.of(es.get(0).object().objectId()), objects.ids().toList(),
-          "one object for the version");
-      Set<Integer> batches = new HashSet<>();
+      Map<String, List<TensorEntry>> packs = new java.util.TreeMap<>();
+      es.forEach(e -> packs.computeIfAbsent(e.object().objectId(), id -> new ArrayList<>())
+          .add(e));
+      assertEquals(List.copyOf(packs.keySet()), objects.ids().toList(), "two objects");
+      assertEquals(2, packs.size());
+      Set<String> batches = new HashSet<>();
       long stored = 0;
       for (TensorEntry e : es) {
         assertTrue(e.object().isPacked(), e.name());
-        batches.add(e.object().batch());
+        boolean tiny = e.numValues() <= TensorStore.TINY_VALUES;
+        assertEquals(tiny ? 1 : 4, e.object().planeBytes().split(",").length, e.name());
+        batches.add(e.object().objectId() + "/" + e.object().batch());
         stored += e.object().storedBytes();
         Tensor t = repo.tensor(v, e);
         assertEquals(e.sha256(), Hashing.sha256Hex(t.data()), e.name());
@@ -73,24 +82,32 @@ class PackTest {
         }
       }
       assertEquals(es.size(), batches.size(), "a record batch for each tensor");
-      long size = objects.size(es.get(0).object().objectId());
-      assertTrue(stored <= size && size - stored < shared(es.size()), stored + " of " + size);
+      long size = 0;
+      for (String id : packs.keySet()) {
+        size += objects.size(id);
+      }
+      assertTrue(stored <= size && size - stored < 2 * shared(es.size()), stored + " of "
+          + size);
       assertEquals(stored, v.storedBytes());
 
-      // Arrow's own reader takes the pack: a record batch per tensor, in the catalog's order
-      List<TensorEntry> byBatch = new ArrayList<>(es);
-      byBatch.sort(Comparator.comparing(e -> e.object().batch()));
-      List<String> cmd = new ArrayList<>(List.of(
-          Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-          "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
-          System.getProperty("java.class.path"), PackFileCheck.class.getName(),
-          objects.path(es.get(0).object().objectId()).toString()));
-      byBatch.forEach(e -> cmd.add(Long.toString(e.numValues())));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(0, p.waitFor(), out);
-      List<String> shas = out.lines().filter(l -> l.matches("[0-9a-f]{64}")).toList();
-      assertEquals(byBatch.stream().map(TensorEntry::sha256).toList(), shas, out);
+      // Arrow's own reader takes each pack: a record batch per tensor, in the catalog's order
+      for (List<TensorEntry> pack : packs.values()) {
+        List<TensorEntry> byBatch = new ArrayList<>(pack);
+        byBatch.sort(Comparator.comparing(e -> e.object().batch()));
+        List<String> cmd = new ArrayList<>(List.of(
+            Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
+            System.getProperty("java.class.path"), PackFileCheck.class.getName(),
+            objects.path(pack.get(0).object().objectId()).toString()));
+        // a one-column pack holds each tensor's bytes as values of one byte
+        byBatch.forEach(e -> cmd.add(Long.toString(e.object().planeBytes().contains(",")
+            ? e.numValues() : e.object().rawBytes())));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        List<String> shas = out.lines().filter(l -> l.matches("[0-9a-f]{64}")).toList();
+        assertEquals(byBatch.stream().map(TensorEntry::sha256).toList(), shas, out);
+      }
       assertTrue(new Fsck(repo).run(Progress.NONE).ok());
     }
   }
@@ -107,24 +124,33 @@ class PackTest {
     assertEquals(ids[0], ids[1]);
   }
 
+  /**
+   * Each width of values has a pack: float32 planes, int64 planes (ip2/W as int64 here), and
+   * the tiny biases' one-column pack.
+   */
   @Test void eachWidthOfValuesHasAPack() throws IOException {
     try (Repository repo = Repository.init(dir.resolve("repo"))) {
       List<Tensor> ts = new ArrayList<>(TestModels.lenetContent(1).tensors());
-      ByteBuffer counts = ByteBuffer.allocate(80).order(ByteOrder.LITTLE_ENDIAN);
-      for (long i = 0; i < 10; i++) {
+      int at = ts.size() - 2;
+      Tensor w = ts.get(at);
+      ByteBuffer counts = ByteBuffer.allocate(Math.toIntExact(8 * w.numValues()))
+          .order(ByteOrder.LITTLE_ENDIAN);
+      for (long i = 0; i < w.numValues(); i++) {
         counts.putLong(i * 1_000_000_007L);
       }
-      ts.set(ts.size() - 1, new Tensor("ip2/b", DType.INT64, new long[] {10}, counts.flip()));
+      ts.set(at, new Tensor(w.name(), DType.INT64, w.shape(), counts.flip()));
       VersionInfo v = repo.newCommit().model("m")
           .content(new ModelContent(TestModels.lenet(), ts)).run(Progress.NONE);
-      Set<String> packs = new HashSet<>();
+      Map<Integer, String> packs = new HashMap<>();
       for (TensorEntry e : repo.catalog().tensors(v.id())) {
         assertTrue(e.object().isPacked(), e.name());
-        packs.add(e.object().objectId());
+        int planes = e.object().planeBytes().split(",").length;
+        String other = packs.put(planes, e.object().objectId());
+        assertTrue(other == null || other.equals(e.object().objectId()), e.name());
         assertEquals(e.sha256(), Hashing.sha256Hex(repo.tensor(v, e).data()), e.name());
       }
-      assertEquals(2, packs.size(), "float32 values and int64 values");
-      assertEquals(2, repo.tensorStore().objects().ids().count());
+      assertEquals(Set.of(1, 4, 8), packs.keySet(), "tiny, float32 and int64 values");
+      assertEquals(3, repo.tensorStore().objects().ids().count());
       assertTrue(new Fsck(repo).run(Progress.NONE).ok());
     }
   }
@@ -146,18 +172,18 @@ class PackTest {
         }
         assertEquals(e.sha256(), Hashing.sha256Hex(repo.tensor(v, e).data()));
       }
-      assertEquals(1, packs.size());
-      // conv2/W, ip1/W and ip2/W alone, the rest in one pack
-      assertEquals(4, repo.tensorStore().objects().ids().count());
+      assertEquals(2, packs.size());
+      // conv2/W, ip1/W and ip2/W alone, the three tiny biases in a pack, the rest in another
+      assertEquals(5, repo.tensorStore().objects().ids().count());
       assertTrue(new Fsck(repo).run(Progress.NONE).ok());
     }
   }
 
   @Test void archiveLeavesNoPackBehind() throws IOException {
     try (Repository repo = Repository.init(dir.resolve("repo"))) {
-      // six versions of eight tensors, materialised: six packs
+      // six versions of eight tensors, materialised: six packs, and six of tiny biases
       List<VersionInfo> vs = DeltaCommitTestAccess.snapshots(repo);
-      assertEquals(vs.size(), repo.tensorStore().objects().ids().count());
+      assertEquals(2 * vs.size(), repo.tensorStore().objects().ids().count());
       for (double budget : new double[] {3, 1}) {
         Archiver.Report r = new Archiver(repo, new Archiver.Options(budget,
             StorageGraph.Scheme.INDEPENDENT, null, List.of())).run(Progress.NONE);

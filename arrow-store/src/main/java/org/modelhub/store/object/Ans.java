@@ -40,11 +40,14 @@ final class Ans {
   /** A plane's symbol counts, normalised to sum {@code 2^scaleBits}. */
   static final class Table {
     final int scaleBits;
+    /** Written without the presence bitmap: its symbols are 0..k-1, k known to the reader. */
+    final boolean dense;
     final int[] freq = new int[256];
     final int[] start = new int[256];
 
-    private Table(int[] freq, int scaleBits) {
+    private Table(int[] freq, int scaleBits, boolean dense) {
       this.scaleBits = scaleBits;
+      this.dense = dense;
       int at = 0;
       for (int s = 0; s < 256; s++) {
         this.freq[s] = freq[s];
@@ -76,7 +79,7 @@ final class Ans {
         }
       }
       if (sum == m) {
-        return new Table(f, scaleBits);
+        return new Table(f, scaleBits, false);
       }
       // one slot at a time toward 2^scaleBits, each to (or from) the symbol where it gains the most
       // (loses the least), ties to the smaller symbol: a heap of the eligible symbols, as
@@ -100,7 +103,7 @@ final class Ans {
           heap.add(best);
         }
       }
-      return new Table(f, scaleBits);
+      return new Table(f, scaleBits, false);
     }
 
     /**
@@ -111,9 +114,26 @@ final class Ans {
       return step > 0 ? count * Math.log((f + 1.0) / f) : -count * Math.log(f / (f - 1.0));
     }
 
+    /**
+     * This table written without its presence bitmap, for symbols numbered 0..k-1 (k, the
+     * alphabet, is the reader's to know): 32 bytes less.
+     */
+    Table dense() {
+      int k = 0;
+      while (k < 256 && freq[k] > 0) {
+        k++;
+      }
+      for (int s = k; s < 256; s++) {
+        if (freq[s] > 0) {
+          throw new IllegalArgumentException("symbol " + s + " is present after absent " + k);
+        }
+      }
+      return new Table(freq, scaleBits, true);
+    }
+
     /** Bytes of the serialised table. */
     int bytes() {
-      int b = 32;
+      int b = dense ? 0 : 32;
       for (int s = 0; s < 256; s++) {
         if (freq[s] > 0) {
           b += freq[s] < 1 << 7 ? 1 : freq[s] < 1 << 14 ? 2 : 3;
@@ -134,12 +154,12 @@ final class Ans {
     }
 
     private int write(byte[] out, int at) {
-      for (int s = 0; s < 256; s++) {
+      for (int s = 0; s < 256 && !dense; s++) {
         if (freq[s] > 0) {
           out[at + (s >>> 3)] |= (byte) (1 << (s & 7));
         }
       }
-      int p = at + 32;
+      int p = at + (dense ? 0 : 32);
       for (int s = 0; s < 256; s++) {
         for (int f = freq[s]; f > 0; f >>>= 7) {
           out[p++] = (byte) (f < 0x80 ? f : 0x80 | (f & 0x7f));
@@ -148,12 +168,17 @@ final class Ans {
       return p;
     }
 
-    private static Table read(byte[] in, int at, int[] end, int scaleBits) throws IOException {
+    /**
+     * Reads a table at {@code at}: with its presence bitmap, or, when {@code dense} is
+     * positive, the frequencies of symbols 0..dense-1 alone.
+     */
+    private static Table read(byte[] in, int at, int[] end, int scaleBits, int dense)
+        throws IOException {
       int[] f = new int[256];
-      int p = at + 32;
+      int p = at + (dense > 0 ? 0 : 32);
       int sum = 0;
       for (int s = 0; s < 256; s++) {
-        if ((in[at + (s >>> 3)] & (1 << (s & 7))) == 0) {
+        if (dense > 0 ? s >= dense : (in[at + (s >>> 3)] & (1 << (s & 7))) == 0) {
           continue;
         }
         int v = 0;
@@ -178,7 +203,7 @@ final class Ans {
         throw new IOException("rANS table sums to " + sum + ", expected " + (1 << scaleBits));
       }
       end[0] = p;
-      return new Table(f, scaleBits);
+      return new Table(f, scaleBits, dense > 0);
     }
   }
 
@@ -296,7 +321,7 @@ final class Ans {
    * a stream coded with a table of {@value #SCALE_BITS} bits.
    */
   static void decode(byte[] in, int off, int len, byte[] out, int n) throws IOException {
-    decode(in, off, len, n, SCALE_BITS, new Output(256, out, IDENTITY, null, null));
+    decode(in, off, len, n, SCALE_BITS, new Output(256, false, out, IDENTITY, null, null));
   }
 
   private static final byte[] IDENTITY = new byte[256];
@@ -310,9 +335,11 @@ final class Ans {
   /**
    * Where decoded symbols go: symbol {@code s} (below {@code alphabet}: a table that gives a
    * larger one a frequency is corrupt) writes {@code map[s]} to {@code out} and, when
-   * {@code out2} is given, {@code map2[s]} to {@code out2}.
+   * {@code out2} is given, {@code map2[s]} to {@code out2}. {@code dense}: the stream's table
+   * was written {@link Table#dense()}, for the whole alphabet.
    */
-  record Output(int alphabet, byte[] out, byte[] map, byte[] out2, byte[] map2) { }
+  record Output(int alphabet, boolean dense, byte[] out, byte[] map, byte[] out2,
+      byte[] map2) { }
 
   /**
    * Decodes {@code n} symbols from {@code len} bytes of {@code in} at {@code off}, coded with a
@@ -324,7 +351,7 @@ final class Ans {
     int[] tableEnd = new int[1];
     Table t;
     try {
-      t = Table.read(in, off, tableEnd, scaleBits);
+      t = Table.read(in, off, tableEnd, scaleBits, to.dense() ? to.alphabet() : 0);
     } catch (ArrayIndexOutOfBoundsException e) {
       throw new IOException("rANS stream ends inside its frequency table");
     }

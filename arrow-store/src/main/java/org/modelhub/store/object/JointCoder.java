@@ -34,7 +34,7 @@ import java.nio.ByteOrder;
  * <p>{@code joint} payload: {@code j} (1 byte); the symbols that occur, as runs over the
  * {@code 2^(8+j)} possible ones (the number of runs, then each run's length, alternately of
  * absent and present symbols, starting absent, as LEB128 varints); the rANS stream of the
- * symbols' numbers. {@code packed} payload: {@code j} (1 byte), then each byte's low
+ * symbols' numbers, its table without a presence bitmap (every number is present). {@code packed} payload: {@code j} (1 byte), then each byte's low
  * {@code 8 - j} bits, most significant first, in {@code ceil(n * (8 - j) / 8)} bytes.
  */
 final class JointCoder {
@@ -133,7 +133,8 @@ final class JointCoder {
     if (present < 2) {
       return null;
     }
-    Ans.Table table = Ans.Table.of(dense, n, Ans.FINE_SCALE_BITS);
+    // the symbols are numbered 0..present-1, and the list of symbols says how many
+    Ans.Table table = Ans.Table.of(dense, n, Ans.FINE_SCALE_BITS).dense();
     long bytes = 2 * (PlaneCodec.HEADER + 1) + runsBytes(c) + table.codedBytes(dense)
         + packedBytes(n, j);
     return new Choice(j, c, table, bytes);
@@ -290,7 +291,7 @@ final class JointCoder {
     byte[] first = new byte[n];
     byte[] top = new byte[n];
     Ans.decode(value, p[0], end - p[0], n, Ans.FINE_SCALE_BITS,
-        new Ans.Output(present, first, high, top, low));
+        new Ans.Output(present, true, first, high, top, low));
     return new PlaneCodec.Plane(first, 0, n, new Below(top, j));
   }
 

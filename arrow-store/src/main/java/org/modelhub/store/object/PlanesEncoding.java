@@ -116,8 +116,10 @@ public final class PlanesEncoding {
    */
   static long[][] writePack(WritableByteChannel out, List<Coded> tensors) throws IOException {
     int width = tensors.get(0).width();
-    ArrowIpc.Writer writer = new ArrowIpc.Writer(out,
-        schema(width, Map.of("modelhub.encoding", "pack")), Compression.NONE);
+    // no schema metadata: the schema is written twice (its header and its footer) in every
+    // pack, and what a pack holds is the catalog's to say (OBJECT_BATCH of each tensor)
+    ArrowIpc.Writer writer = new ArrowIpc.Writer(out, schema(width, Map.of()),
+        Compression.NONE);
     long[][] placed = new long[tensors.size()][2];
     int batch = 0;
     for (int t = 0; t < tensors.size(); t++) {

@@ -193,15 +193,47 @@ class AnsTest {
       map2[s] = (byte) (s * 2);
     }
     Ans.decode(coded, 0, coded.length, n, Ans.FINE_SCALE_BITS,
-        new Ans.Output(251, back, map, twice, map2));
+        new Ans.Output(251, false, back, map, twice, map2));
     assertArrayEquals(src, back);
     for (int i = 0; i < n; i++) {
       assertEquals((byte) (src[i] * 2), twice[i]);
     }
     // a table that codes a symbol past the caller's alphabet, or read at another scale
     IOException e = assertThrows(IOException.class, () -> Ans.decode(coded, 0, coded.length, n,
-        Ans.FINE_SCALE_BITS, new Ans.Output(250, back, map, null, null)));
+        Ans.FINE_SCALE_BITS, new Ans.Output(250, false, back, map, null, null)));
     assertTrue(e.getMessage().contains("symbol 250 of an alphabet of 250"), e.getMessage());
     assertThrows(IOException.class, () -> Ans.decode(coded, 0, coded.length, back, n));
+  }
+
+  /**
+   * A table of symbols 0..k-1 written dense (without its 32-byte presence bitmap) reads back
+   * given k; read with another k, or as a bitmap table, it is an error.
+   */
+  @Test void denseTablesForNumberedSymbols() throws IOException {
+    int n = 50_000;
+    byte[] src = plane(n, 9, x -> x % 37);
+    long[] counts = BytePlanes.histogram(src, n);
+    Ans.Table t = Ans.Table.of(counts, n, Ans.FINE_SCALE_BITS);
+    byte[] sparse = Ans.encode(src, n, t);
+    byte[] dense = Ans.encode(src, n, t.dense());
+    assertEquals(sparse.length - 32, dense.length);
+    byte[] back = new byte[n];
+    byte[] identity = new byte[256];
+    for (int s = 0; s < 256; s++) {
+      identity[s] = (byte) s;
+    }
+    Ans.decode(dense, 0, dense.length, n, Ans.FINE_SCALE_BITS,
+        new Ans.Output(37, true, back, identity, null, null));
+    assertArrayEquals(src, back);
+    for (int k : new int[] {36, 38}) {
+      assertThrows(IOException.class, () -> Ans.decode(dense, 0, dense.length, n,
+          Ans.FINE_SCALE_BITS, new Ans.Output(k, true, back, identity, null, null)), "k=" + k);
+    }
+    assertThrows(IOException.class, () -> Ans.decode(dense, 0, dense.length, n,
+        Ans.FINE_SCALE_BITS, new Ans.Output(256, false, back, identity, null, null)));
+    long[] gap = counts.clone();
+    gap[3] = 0;
+    assertThrows(IllegalArgumentException.class,
+        () -> Ans.Table.of(gap, n - counts[3], Ans.FINE_SCALE_BITS).dense());
   }
 }
