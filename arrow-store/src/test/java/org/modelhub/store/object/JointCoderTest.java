@@ -25,30 +25,34 @@ class JointCoderTest {
   }
 
   /**
-   * Every j that has at most 256 symbols reads back both planes exactly, for lengths that do
-   * and do not fill the last eight packed values; the first plane decodes alone; the estimate
-   * is the coded size. Gaussian weights have about 40 signed binades, so j = 4 and 5 (up to
-   * 640 and 1280 symbols) may not apply.
+   * Every j that has at most 256 symbols, with the sign in the symbol or apart, reads back
+   * both planes exactly, for lengths that do and do not fill the last eight packed values;
+   * the first plane decodes alone; the estimate is the coded size. Gaussian weights have
+   * about 40 signed binades, so j = 4 and 5 (up to 640 and 1280 symbols) may not apply, nor,
+   * with the sign apart, j = 5.
    */
   @Test void roundTripsEveryWidth() throws IOException {
     for (int n : new int[] {4096, 4099, 100_003}) {
       byte[][] planes = gaussianPlanes(n, n);
       long[] top = JointCoder.histogram(planes[0], planes[1], n);
-      for (int j = 1; j <= JointCoder.MAX_J; j++) {
-        JointCoder.Choice c = JointCoder.choice(top, n, j);
+      for (int jj = 2; jj <= 2 * JointCoder.MAX_J + 1; jj++) {
+        int j = jj / 2;
+        boolean apart = jj % 2 == 1;
+        JointCoder.Choice c = JointCoder.choice(top, n, j, apart);
         if (c == null) {
-          assertTrue(j >= 4, "j=" + j);
+          assertTrue(j >= (apart ? 5 : 4), "j=" + j + " apart " + apart);
           continue;
         }
         byte[][] pair = JointCoder.encode(planes[0], planes[1], n, c);
         assertEquals(PlaneCodec.JOINT, PlaneCodec.of(pair[0], 0, pair[0].length));
         assertEquals(PlaneCodec.PACKED, PlaneCodec.of(pair[1], 0, pair[1].length));
         PlaneCodec.Plane first = decode(pair[0], n, null);
-        assertArrayEquals(planes[0], first.toArray(), "n=" + n + " j=" + j);
-        assertArrayEquals(planes[1], decode(pair[1], n, first).toArray(), "n=" + n + " j=" + j);
+        String what = "n=" + n + " j=" + j + " apart " + apart;
+        assertArrayEquals(planes[0], first.toArray(), what);
+        assertArrayEquals(planes[1], decode(pair[1], n, first).toArray(), what);
         long bytes = pair[0].length + pair[1].length;
         assertTrue(Math.abs(bytes - c.bytes()) <= 8 + bytes / 1000,
-            "estimate " + c.bytes() + ", coded " + bytes + " (n=" + n + " j=" + j + ")");
+            "estimate " + c.bytes() + ", coded " + bytes + " (" + what + ")");
       }
     }
   }
@@ -75,6 +79,15 @@ class JointCoderTest {
     }
     double bits = 8.0 * (coded.get(0).length + coded.get(1).length) / n;
     assertTrue(bits < bound + 0.02, bits + " bits per value, bound " + bound);
+    // symmetric weights take the sign apart (a table half the size); weights of one sign keep
+    // it in the symbol, where it costs nothing
+    assertTrue(JointCoder.choose(top, n).signApart(), "Gaussian: sign apart");
+    byte[][] positive = gaussianPlanes(n, 7);
+    for (int i = 0; i < n; i++) {
+      positive[0][i] &= 0x7f;
+    }
+    assertTrue(!JointCoder.choose(JointCoder.histogram(positive[0], positive[1], n), n)
+        .signApart(), "one sign: in the symbol");
     PlaneCodec.Plane first = decode(coded.get(0), n, null);
     assertArrayEquals(planes[1], decode(coded.get(1), n, first).toArray());
 
@@ -90,10 +103,12 @@ class JointCoderTest {
   }
 
   /**
-   * Values spread over more binades than 256 symbols hold (signs times exponents) are coded
-   * apart; a nearly constant first plane (a delta's) is left to rANS or LZ alone.
+   * Values spread over more binades than 256 signed symbols hold (220 exponents, both signs)
+   * can be coded with the sign apart, where the exponent alone is the symbol for j = 1 (here
+   * that does not pay: exponents and mantissas drawn uniformly have nothing to share); a nearly
+   * constant first plane (a delta's) is left to rANS or LZ alone.
    */
-  @Test void codesApartWhereThePairCannotOrNeedNot() throws IOException {
+  @Test void wideRangesTakeTheSignApartAndDeltasArePlanesAlone() throws IOException {
     int n = 50_000;
     Random r = new Random(9);
     byte[] raw = new byte[4 * n];
@@ -102,20 +117,26 @@ class JointCoderTest {
       f.put((float) ((r.nextBoolean() ? 1 : -1) * Math.scalb(1 + r.nextDouble(),
           100 - r.nextInt(220))));
     }
-    byte[][] planes = new byte[4][n];
-    BytePlanes.split(raw, 0, n, 4, planes);
-    assertNull(JointCoder.choose(JointCoder.histogram(planes[0], planes[1], n), n));
-    List<byte[]> coded = PlaneCodec.encode(planes, n, 4, Compression.ZSTD);
-    assertEquals(PlaneCodec.ANS, PlaneCodec.of(coded.get(0), 0, coded.get(0).length));
+    byte[][] planes = GaussianWeights.planes(raw);
+    long[] top = JointCoder.histogram(planes[0], planes[1], n);
+    for (int j = 1; j <= JointCoder.MAX_J; j++) {
+      assertNull(JointCoder.choice(top, n, j, false), "signed symbols, j=" + j);
+    }
+    JointCoder.Choice c = JointCoder.choose(top, n);
+    assertTrue(c.signApart() && c.j() == 1, c.toString());
+    byte[][] pair = JointCoder.encode(planes[0], planes[1], n, c);
+    PlaneCodec.Plane first = decode(pair[0], n, null);
+    assertArrayEquals(planes[0], first.toArray());
+    assertArrayEquals(planes[1], decode(pair[1], n, first).toArray());
 
     byte[][] delta = new byte[4][n];
     for (int i = 0; i < n; i++) {
       delta[0][i] = (byte) (r.nextInt(50) == 0 ? 1 : 0);
       delta[1][i] = (byte) r.nextInt(256);
     }
-    PlaneCodec first = PlaneCodec.of(PlaneCodec.encode(delta, n, 4, Compression.ZSTD).get(0),
+    PlaneCodec top0 = PlaneCodec.of(PlaneCodec.encode(delta, n, 4, Compression.ZSTD).get(0),
         0, 5);
-    assertTrue(first == PlaneCodec.ANS || first == PlaneCodec.ZSTD, first.toString());
+    assertTrue(top0 == PlaneCodec.ANS || top0 == PlaneCodec.ZSTD, top0.toString());
   }
 
   /** A damaged pair is an error naming what is wrong, never wrong bytes. */
@@ -145,6 +166,14 @@ class JointCoderTest {
         pair[0].length - 1}) {
       byte[] truncated = java.util.Arrays.copyOf(pair[0], cut);
       assertThrows(IOException.class, () -> decode(truncated, n, null), "cut " + cut);
+    }
+    // with the sign apart too: cut inside its signs or its stream
+    byte[][] apart = JointCoder.encode(planes[0], planes[1], n,
+        JointCoder.choice(top, n, 3, true));
+    assertArrayEquals(planes[0], decode(apart[0], n, null).toArray());
+    for (int cut : new int[] {PlaneCodec.HEADER + 40, apart[0].length - 100}) {
+      byte[] truncated = java.util.Arrays.copyOf(apart[0], cut);
+      assertThrows(IOException.class, () -> decode(truncated, n, null), "apart, cut " + cut);
     }
     // a list of symbols that does not cover the alphabet
     byte[] runs = pair[0].clone();
