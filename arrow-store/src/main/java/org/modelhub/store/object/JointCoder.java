@@ -57,6 +57,24 @@ final class JointCoder {
   /** Eight packed values of {@code w} bits are the top {@code w} bytes of a big-endian long. */
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /**
+   * Per byte of eight packed signs (the first value's in the top bit), the eight sign bits
+   * each at the top of its own byte, the first value's lowest: eight values' signs in one
+   * little-endian long.
+   */
+  private static final long[] SIGNS = new long[256];
+
+  static {
+    for (int b = 0; b < 256; b++) {
+      for (int t = 0; t < 8; t++) {
+        if ((b & (0x80 >>> t)) != 0) {
+          SIGNS[b] |= 0x80L << (8 * t);
+        }
+      }
+    }
+  }
 
   private JointCoder() {
   }
@@ -239,8 +257,12 @@ final class JointCoder {
     joint[p++] = (byte) (j | (choice.signApart() ? SIGN_APART : 0));
     System.arraycopy(runs, 0, joint, p, runs.length);
     p += runs.length;
-    for (int i = 0; i < n && signs > 0; i++) {
-      joint[p + (i >>> 3)] |= (byte) ((first[i] & 0x80) >>> (i & 7));
+    for (int i = 0; i < n && signs > 0; i += 8) {
+      int b = 0;
+      for (int t = 0; t < 8 && i + t < n; t++) {
+        b |= (first[i + t] & 0x80) >>> t;
+      }
+      joint[p + (i >>> 3)] = (byte) b;
     }
     System.arraycopy(coded, 0, joint, p + signs, coded.length);
 
@@ -342,8 +364,15 @@ final class JointCoder {
     byte[] top = new byte[n];
     Ans.decode(value, p[0] + signs, end - p[0] - signs, n, Ans.FINE_SCALE_BITS,
         new Ans.Output(present, true, first, high, top, low));
-    for (int i = 0, at0 = p[0]; i < n && signApart; i++) {
-      first[i] |= (byte) ((value[at0 + (i >>> 3)] << (i & 7)) & 0x80);
+    if (signApart) {
+      int i = 0;
+      for (int at0 = p[0]; i + 8 <= n; i += 8) {
+        long signs8 = SIGNS[value[at0 + (i >>> 3)] & 0xff];
+        LONG_LE.set(first, i, (long) LONG_LE.get(first, i) | signs8);
+      }
+      for (; i < n; i++) {
+        first[i] |= (byte) ((value[p[0] + (i >>> 3)] << (i & 7)) & 0x80);
+      }
     }
     return new PlaneCodec.Plane(first, 0, n, new Below(top, j));
   }
