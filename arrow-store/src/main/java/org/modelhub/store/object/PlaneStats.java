@@ -25,13 +25,21 @@ public final class PlaneStats {
   private static final double PAIR_OVERHEAD_BITS = 0.02;
 
   private final long[][] histograms;
-  /** Counts of each float32 value's top bits, as {@link JointCoder#histogram}'s; else null. */
+  /**
+   * Counts of each float32 value's top bits, as {@link JointCoder#histogram}'s, for tensors
+   * the coder may code a pair of planes for; else null.
+   */
   private final long[] top;
   private long values;
 
-  private PlaneStats(int width) {
+  /**
+   * Statistics of planes of values of {@code width} bytes; with the top bits counted too when
+   * {@code pairs} (float32 values, as many as the coder takes a pair for: the counts are 64 KB,
+   * which a commit of thousands of small tensors would otherwise allocate for each).
+   */
+  private PlaneStats(int width, boolean pairs) {
     histograms = new long[width][256];
-    top = width == 4 ? new long[1 << JointCoder.TOP_BITS] : null;
+    top = pairs ? new long[1 << JointCoder.TOP_BITS] : null;
   }
 
   /**
@@ -40,8 +48,8 @@ public final class PlaneStats {
    */
   public static PlaneStats of(byte[] value, byte[] base, int width, DeltaOp op,
       boolean sample) {
-    PlaneStats s = new PlaneStats(width);
     int n = value.length / width;
+    PlaneStats s = new PlaneStats(width, width == 4 && n >= JointCoder.MIN_VALUES);
     if (!sample || n <= RUNS * RUN_VALUES) {
       s.add(value, base, width, op, 0, n);
     } else {
@@ -110,7 +118,9 @@ public final class PlaneStats {
       h1[v >>> 16 & 0xff]++;
       h2[v >>> 8 & 0xff]++;
       h3[v & 0xff]++;
-      t[v >>> (32 - JointCoder.TOP_BITS)]++;
+      if (t != null) {
+        t[v >>> (32 - JointCoder.TOP_BITS)]++;
+      }
     }
     values += n;
   }
@@ -126,7 +136,8 @@ public final class PlaneStats {
 
   /**
    * Bits per value of the first two planes coded as a pair ({@link JointCoder}) at their
-   * order-0 entropy; infinite for values other than float32, or where no pair applies.
+   * order-0 entropy; infinite for values other than float32, for tensors too small for a pair
+   * ({@link JointCoder#MIN_VALUES}), or where no pair applies.
    */
   public double pairBits() {
     return top == null || values == 0 ? Double.POSITIVE_INFINITY
