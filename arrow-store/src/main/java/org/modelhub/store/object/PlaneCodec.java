@@ -105,10 +105,15 @@ enum PlaneCodec {
       // a nearly constant first plane (a delta's) is left to rANS or LZ, which see its runs
       JointCoder.Choice pair = BytePlanes.entropy(firstCounts, n) > RUNS_BITS
           ? JointCoder.choose(top, n) : null;
-      byte[] second = pair == null ? null : encode(planes[1], n, lz);
-      if (pair != null && pair.bytes() < estimate(firstCounts, n) + second.length
-          - (n >> MIN_SAVING_SHIFT)) {
-        coded.addAll(Arrays.asList(JointCoder.encode(planes[0], planes[1], n, pair)));
+      if (pair != null) {
+        byte[] second = encode(planes[1], n, lz);
+        if (pair.bytes() < estimate(firstCounts, n) + second.length - (n >> MIN_SAVING_SHIFT)) {
+          coded.addAll(Arrays.asList(JointCoder.encode(planes[0], planes[1], n, pair)));
+        } else {
+          // apart: the second plane coded alone above is what its ctx trial compares with
+          coded.add(encode(planes[0], n, lz));
+          coded.add(orWithContext(second, planes[1], n, lz, planes[0], 0));
+        }
         p = 2;
       }
     }
@@ -142,7 +147,15 @@ enum PlaneCodec {
    */
   static byte[] encode(byte[] plane, int n, Compression lz, byte[] above, int aboveOff)
       throws IOException {
-    byte[] best = encode(plane, n, lz);
+    return orWithContext(encode(plane, n, lz), plane, n, lz, above, aboveOff);
+  }
+
+  /**
+   * {@code best}, the plane coded on its own, or the plane coded as {@code ctx} when
+   * {@code above} is given and that pays.
+   */
+  private static byte[] orWithContext(byte[] best, byte[] plane, int n, Compression lz,
+      byte[] above, int aboveOff) {
     if (above == null || lz == Compression.NONE || n < CTX_MIN) {
       return best;
     }
