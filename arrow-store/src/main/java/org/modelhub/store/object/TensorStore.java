@@ -565,9 +565,9 @@ public final class TensorStore implements AutoCloseable {
 
   private byte[] top(ObjectInfo info, int k, String what, int depth) {
     boolean xor = "delta".equals(info.encoding()) && "xor".equals(info.deltaOp());
+    long[] crc = PlanesEncoding.parseList(info.planeCrc(), true);
     // other encodings, and tiny tensors stored as one byte column, are read whole
-    if (!("planes".equals(info.encoding()) || xor) || info.planeCrc() == null
-        || info.planeCrc().indexOf(',') < 0) {
+    if (!("planes".equals(info.encoding()) || xor) || crc == null || crc.length == 1) {
       byte[] raw = decode(info, what, depth, false);
       cut(raw, k, 4);
       return raw;
@@ -576,7 +576,6 @@ public final class TensorStore implements AutoCloseable {
       throw new CorruptObjectException(what + ": delta chain longer than " + MAX_CHAIN);
     }
     try (SeekableByteChannel ch = objects.open(info.objectId())) {
-      long[] crc = PlanesEncoding.parseList(info.planeCrc(), true);
       int width = crc.length;
       byte[] mine = PlanesEncoding.read(ch, footer(info, ch), info.rawBytes(), k,
           java.util.Arrays.copyOf(crc, Math.min(k, crc.length)), info.batch()).values();
