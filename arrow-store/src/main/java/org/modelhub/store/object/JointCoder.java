@@ -90,12 +90,7 @@ final class JointCoder {
 
   /** The counts of the first plane's bytes, from {@link #histogram}'s. */
   static long[] firstPlane(long[] top) {
-    return narrow(top, 0);
-  }
-
-  /** The counts of the top {@code 8 + j} bits, from {@link #histogram}'s. */
-  private static long[] narrow(long[] top, int j) {
-    return narrow(top, j, false);
+    return narrow(top, 0, false);
   }
 
   /**
@@ -157,11 +152,6 @@ final class JointCoder {
       }
     }
     return best;
-  }
-
-  /** Coding with {@code j}, the sign in the symbol; null where that cannot code. */
-  static Choice choice(long[] top, int n, int j) {
-    return choice(top, n, j, false);
   }
 
   /**

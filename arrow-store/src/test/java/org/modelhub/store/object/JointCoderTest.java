@@ -144,7 +144,7 @@ class JointCoderTest {
     int n = 10_000;
     byte[][] planes = gaussianPlanes(n, 11);
     long[] top = JointCoder.histogram(planes[0], planes[1], n);
-    byte[][] pair = JointCoder.encode(planes[0], planes[1], n, JointCoder.choice(top, n, 3));
+    byte[][] pair = JointCoder.encode(planes[0], planes[1], n, JointCoder.choice(top, n, 3, false));
     PlaneCodec.Plane first = decode(pair[0], n, null);
 
     IOException e = assertThrows(IOException.class, () -> decode(pair[1], n, null));
