@@ -106,13 +106,12 @@ enum PlaneCodec {
       JointCoder.Choice pair = BytePlanes.entropy(firstCounts, n) > RUNS_BITS
           ? JointCoder.choose(top, n) : null;
       if (pair != null) {
-        byte[] second = encode(planes[1], n, lz);
-        if (pair.bytes() < estimate(firstCounts, n) + second.length - (n >> MIN_SAVING_SHIFT)) {
+        if (pair.bytes() < estimate(firstCounts, n) + estimateAlone(planes[1], n)
+            - (n >> MIN_SAVING_SHIFT)) {
           coded.addAll(Arrays.asList(JointCoder.encode(planes[0], planes[1], n, pair)));
         } else {
-          // apart: the second plane coded alone above is what its ctx trial compares with
           coded.add(encode(planes[0], n, lz));
-          coded.add(orWithContext(second, planes[1], n, lz, planes[0], 0));
+          coded.add(encode(planes[1], n, lz, planes[0], 0));
         }
         p = 2;
       }
@@ -138,6 +137,16 @@ enum PlaneCodec {
     }
     long ans = HEADER + Ans.Table.of(counts, n).codedBytes(counts);
     return ans < n - (n >> MIN_SAVING_SHIFT) ? ans : HEADER + n;
+  }
+
+  /**
+   * The bytes {@link #encode(byte[], int, Compression)} codes {@code n} bytes of {@code plane}
+   * in, estimated as it decides (a plane of runs, which LZ may code smaller, as rANS): a
+   * histogram instead of a coding, for a plane that will rather be coded with another.
+   */
+  private static long estimateAlone(byte[] plane, int n) {
+    return BytePlanes.sampledEntropy(plane, n) > RAW_BITS ? HEADER + n
+        : estimate(BytePlanes.histogram(plane, n), n);
   }
 
   /**
