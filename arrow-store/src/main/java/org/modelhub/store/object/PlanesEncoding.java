@@ -7,16 +7,13 @@ import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 import org.apache.arrow.flatbuf.CompressionType;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
@@ -144,16 +141,17 @@ public final class PlanesEncoding {
   }
 
   /**
-   * Splits and codes values a batch of {@link #CHUNK_VALUES} at a time. A tensor of several
-   * batches codes as many at once as there are cores ({@link #PARALLEL}), handing them to
-   * {@code sink} in order: a large tensor is otherwise coded on one core while the others
+   * Splits and codes values a batch of {@link #CHUNK_VALUES} at a time, as many at once as
+   * there are cores, and hands them to {@code sink} in order while the next ones are coded
+   * ({@link BatchPipeline}): a large tensor is otherwise coded on one core while the others
    * wait (a commit's tensors run in parallel, but one large tensor is often most of a model).
    */
   private static Written code(ByteBuffer raw, int width, Compression lz, BatchSink sink)
       throws IOException {
     long total = raw.remaining() / width;
     int chunk = (int) Math.min(CHUNK_VALUES, Math.max(1, total));
-    int slots = Math.min(batches(total), PARALLEL);
+    int count = batches(total);
+    int slots = Math.min(count, BatchPipeline.SLOTS);
     // values on the heap are split where they are; others are copied a batch at a time
     boolean heap = raw.hasArray();
     byte[][] src = new byte[slots][];
@@ -165,39 +163,37 @@ public final class PlanesEncoding {
       crcs[p] = new CRC32C();
       codecs.add(new TreeSet<>());
     }
-    ByteBuffer in = raw.duplicate();
-    long done = 0;
-    do {
-      int group = (int) Math.min(slots, Math.max(1, (total - done + chunk - 1) / chunk));
-      int[] n = new int[group];
-      int[] from = new int[group];
-      for (int g = 0; g < group; g++) {
-        n[g] = (int) Math.min(chunk, total - done - (long) g * chunk);
-        if (heap) {
-          src[g] = raw.array();
-          from[g] = raw.arrayOffset() + raw.position() + (int) ((done + (long) g * chunk) * width);
-        } else {
-          if (src[g] == null) {
-            src[g] = new byte[chunk * width];
-          }
-          in.get(src[g], 0, n[g] * width);
-        }
+    BatchPipeline.run(count, new BatchPipeline.Stage<Void, List<byte[]>>() {
+      @Override public Void take(int b) {
+        return null;
       }
-      List<List<byte[]>> coded = inParallel(group, g -> {
-        BytePlanes.split(src[g], from[g], n[g], width, planes[g]);
-        return PlaneCodec.encode(planes[g], n[g], width, lz);
-      });
-      for (int g = 0; g < group; g++) {
+
+      @Override public void finish(int b, List<byte[]> coded) throws IOException {
+        byte[][] split = planes[b % slots];
+        int n = values(total, chunk, b);
         for (int p = 0; p < width; p++) {
-          byte[] c = coded.get(g).get(p);
-          crcs[p].update(planes[g][p], 0, n[g]);
+          byte[] c = coded.get(p);
+          crcs[p].update(split[p], 0, n);
           codecs.get(p).add(PlaneCodec.of(c, 0, c.length).label());
           planeBytes[p] += c.length;
         }
-        sink.accept(coded.get(g));
-        done += n[g];
+        sink.accept(coded);
       }
-    } while (done < total);
+    }, (b, none) -> {
+      int slot = b % slots;
+      int n = values(total, chunk, b);
+      int at = Math.toIntExact(raw.position() + (long) b * chunk * width);
+      if (heap) {
+        BytePlanes.split(raw.array(), raw.arrayOffset() + at, n, width, planes[slot]);
+      } else {
+        if (src[slot] == null) {
+          src[slot] = new byte[chunk * width];
+        }
+        raw.duplicate().get(at, src[slot], 0, n * width);
+        BytePlanes.split(src[slot], 0, n, width, planes[slot]);
+      }
+      return PlaneCodec.encode(planes[slot], n, width, lz);
+    });
     String[] labels = new String[width];
     long[] crc = new long[width];
     for (int p = 0; p < width; p++) {
@@ -207,56 +203,9 @@ public final class PlanesEncoding {
     return new Written(planeBytes, labels, crc);
   }
 
-  /**
-   * Batches coded or decoded at once: one for each core, at most four (each holds its planes,
-   * 4 MB for float32, and a commit codes several tensors at once).
-   */
-  private static final int PARALLEL = Math.min(4, Runtime.getRuntime().availableProcessors());
-  /** The threads that code and decode a large tensor's batches beside the caller's. */
-  private static final ExecutorService BATCHES = Executors.newFixedThreadPool(
-      Math.max(1, PARALLEL - 1), r -> {
-        Thread t = new Thread(r, "planes-batch");
-        t.setDaemon(true);
-        return t;
-      });
-
-  /** Work on one batch of a group. */
-  private interface BatchWork<T> {
-    T run(int g) throws IOException;
-  }
-
-  /**
-   * Runs {@code work} for batches 0..count-1, the first on the caller's thread and the
-   * others on {@link #BATCHES}, and returns the results in order.
-   */
-  private static <T> List<T> inParallel(int count, BatchWork<T> work) throws IOException {
-    List<Future<T>> others = new ArrayList<>(count - 1);
-    for (int g = 1; g < count; g++) {
-      int batch = g;
-      others.add(BATCHES.submit(() -> work.run(batch)));
-    }
-    List<T> out = new ArrayList<>(count);
-    try {
-      out.add(work.run(0));
-      for (Future<T> f : others) {
-        out.add(f.get());
-      }
-      return out;
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while coding planes");
-    } finally {
-      others.forEach(f -> f.cancel(true));
-    }
+  /** The values of batch {@code b} of {@code total} in batches of {@code chunk}. */
+  private static int values(long total, int chunk, int b) {
+    return (int) Math.min(chunk, total - (long) b * chunk);
   }
 
   /** Record batches of a tensor of {@code values} values (an empty one still has one). */
@@ -290,12 +239,16 @@ public final class PlanesEncoding {
    */
   static Decoded read(SeekableByteChannel channel, long rawBytes, int k, long[] expectedCrc,
       Integer batch) throws IOException {
-    return read(channel, null, rawBytes, k, expectedCrc, batch);
+    return read(channel, null, rawBytes, k, expectedCrc, batch, null);
   }
 
-  /** {@link #read(SeekableByteChannel, long, int, long[], Integer)} given the file's footer. */
+  /**
+   * {@link #read(SeekableByteChannel, long, int, long[], Integer)} given the file's footer
+   * (null to read it); {@code values}, when given, is updated with the values read, in order,
+   * while later batches decode (a full read checks their sha256).
+   */
   static Decoded read(SeekableByteChannel channel, ArrowIpc.Footer footer, long rawBytes, int k,
-      long[] expectedCrc, Integer batch) throws IOException {
+      long[] expectedCrc, Integer batch, MessageDigest values) throws IOException {
     ArrowIpc.Reader reader = footer == null ? new ArrowIpc.Reader(channel, null)
         : new ArrowIpc.Reader(channel, null, footer);
     int width = reader.schema().getFields().size();
@@ -315,51 +268,52 @@ public final class PlanesEncoding {
     // objects before coded planes had uint8 columns under Arrow's batch compression
     boolean coded = reader.schema().getFields().get(0).getType() instanceof ArrowType.Binary;
     long total = rawBytes / width;
-    long done = 0;
     int first = batch == null ? 0 : batch;
     int end = batch == null ? reader.batchCount() : first + batches(total);
     if (first < 0 || end > reader.batchCount()) {
       throw new IOException("record batches " + first + ".." + (end - 1) + " asked of an object"
           + " of " + reader.batchCount());
     }
-    // batches are read in order, then decoded and merged (into their own parts of out) as
-    // many at once as there are cores; the CRCs follow in order
-    for (int i = first; i < end; ) {
-      int group = Math.min(PARALLEL, end - i);
-      ArrowIpc.RawBatch[] raws = new ArrowIpc.RawBatch[group];
-      int[] n = new int[group];
-      long[] at = new long[group];
-      for (int g = 0; g < group; g++, i++) {
-        raws[g] = reader.readRaw(i, (coded ? 3 : 2) * k);
-        n[g] = coded ? (int) Math.min(CHUNK_VALUES, total - done)
-            : Math.toIntExact(raws[g].length());
-        if (n[g] <= 0 && total > 0 || (done + n[g]) * width > rawBytes) {
+    // batches are read in order, decoded and merged (into their own parts of out) as many at
+    // once as there are cores, and checked in order (CRCs, the values' hash) meanwhile
+    int count = end - first;
+    long[] at = new long[count + 1];
+    BatchPipeline.run(count, new BatchPipeline.Stage<ArrowIpc.RawBatch, PlaneCodec.Plane[]>() {
+      @Override public ArrowIpc.RawBatch take(int b) throws IOException {
+        ArrowIpc.RawBatch raw = reader.readRaw(first + b, (coded ? 3 : 2) * k);
+        long n = coded ? Math.min(CHUNK_VALUES, total - at[b]) : raw.length();
+        if (n <= 0 && total > 0 || (at[b] + n) * width > rawBytes) {
           throw new IOException("object holds more values than its catalog entry says");
         }
-        at[g] = done;
-        done += n[g];
+        at[b + 1] = at[b] + n;
+        return raw;
       }
-      List<PlaneCodec.Plane[]> decoded = inParallel(group, g -> {
-        PlaneCodec.Plane[] ps = new PlaneCodec.Plane[k];
-        byte[][] planes = new byte[width][];
-        int[] from = new int[width];
-        PlaneCodec.Plane above = null;
-        for (int p = 0; p < k; p++) {
-          ps[p] = coded ? codedPlane(raws[g], p, n[g], above) : plane(raws[g], p, n[g]);
-          above = ps[p];
-          planes[p] = ps[p].bytes();
-          from[p] = ps[p].off();
+
+      @Override public void finish(int b, PlaneCodec.Plane[] planes) {
+        int n = (int) (at[b + 1] - at[b]);
+        for (int p = 0; crcs != null && p < k; p++) {
+          crcs[p].update(planes[p].bytes(), planes[p].off(), n);
         }
-        BytePlanes.merge(planes, from, k, n[g], width, out, (int) (at[g] * width));
-        return ps;
-      });
-      for (int g = 0; crcs != null && g < group; g++) {
-        for (int p = 0; p < k; p++) {
-          PlaneCodec.Plane plane = decoded.get(g)[p];
-          crcs[p].update(plane.bytes(), plane.off(), n[g]);
+        if (values != null) {
+          values.update(out, (int) (at[b] * width), n * width);
         }
       }
-    }
+    }, (b, raw) -> {
+      int n = (int) (at[b + 1] - at[b]);
+      PlaneCodec.Plane[] ps = new PlaneCodec.Plane[k];
+      byte[][] planes = new byte[width][];
+      int[] from = new int[width];
+      PlaneCodec.Plane above = null;
+      for (int p = 0; p < k; p++) {
+        ps[p] = coded ? codedPlane(raw, p, n, above) : plane(raw, p, n);
+        above = ps[p];
+        planes[p] = ps[p].bytes();
+        from[p] = ps[p].off();
+      }
+      BytePlanes.merge(planes, from, k, n, width, out, (int) (at[b] * width));
+      return ps;
+    });
+    long done = at[count];
     if (done * width != rawBytes) {
       throw new IOException("object holds " + done * width + " bytes of values, expected "
           + rawBytes);

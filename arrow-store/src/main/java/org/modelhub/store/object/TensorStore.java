@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -453,6 +454,8 @@ public final class TensorStore implements AutoCloseable {
           + " objects (the catalog is corrupt)");
     }
     byte[] raw;
+    // a planes object's values are hashed as they decode; the others' once rebuilt
+    String actual = null;
     try (SeekableByteChannel ch = objects.open(info.objectId())) {
       switch (info.encoding()) {
         case "plain":
@@ -462,8 +465,10 @@ public final class TensorStore implements AutoCloseable {
           }
           break;
         case "planes":
+          MessageDigest md = Hashing.sha256();
           raw = PlanesEncoding.read(ch, footer(info, ch), info.rawBytes(), width(info, ch), null,
-              info.batch()).values();
+              info.batch(), md).values();
+          actual = Hashing.hex(md.digest());
           break;
         case "delta":
           raw = decodeDelta(info, what, depth, ch);
@@ -477,7 +482,9 @@ public final class TensorStore implements AutoCloseable {
       throw new CorruptObjectException(what + ": cannot read object " + info.objectId()
           + " (" + info.encoding() + "): " + e.getMessage(), e);
     }
-    String actual = Hashing.sha256Hex(raw);
+    if (actual == null) {
+      actual = Hashing.sha256Hex(raw);
+    }
     if (!actual.equals(info.decodedSha256())) {
       throw new CorruptObjectException(what + ": object " + info.objectId()
           + " rebuilds values with sha256 " + actual + ", expected " + info.decodedSha256()
@@ -522,7 +529,7 @@ public final class TensorStore implements AutoCloseable {
     byte[] base = baseRaw(info, what, depth, true);
     int width = width(info, ch);
     byte[] residual = PlanesEncoding.read(ch, footer(info, ch), info.rawBytes(), width, null,
-        info.batch()).values();
+        info.batch(), null).values();
     byte[] out = new byte[residual.length];
     DeltaOp.parse(info.deltaOp()).decode(residual, base, out, out.length, width);
     return out;
@@ -578,7 +585,7 @@ public final class TensorStore implements AutoCloseable {
     try (SeekableByteChannel ch = objects.open(info.objectId())) {
       int width = crc.length;
       byte[] mine = PlanesEncoding.read(ch, footer(info, ch), info.rawBytes(), k,
-          java.util.Arrays.copyOf(crc, Math.min(k, crc.length)), info.batch()).values();
+          java.util.Arrays.copyOf(crc, Math.min(k, crc.length)), info.batch(), null).values();
       if (!xor) {
         return mine;
       }

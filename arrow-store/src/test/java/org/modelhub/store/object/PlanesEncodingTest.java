@@ -85,6 +85,53 @@ class PlanesEncodingTest {
     }
   }
 
+  /**
+   * The values of a tensor of several batches are hashed as they decode, in order: a bit
+   * flipped in a low mantissa plane of a middle batch (stored raw, so no codec sees it) is
+   * caught by that sha256, and no values are returned.
+   */
+  @Test void aFlippedBitInAMiddleBatchFailsTheValuesHash() throws Exception {
+    int n = 3 * PlanesEncoding.CHUNK_VALUES;
+    Tensor t = TestModels.random("fc/W", new long[] {n}, new Random(8));
+    try (TensorStore store = new TensorStore(
+        new FileObjectStore(dir.resolve("objects"), dir.resolve("tmp")), Compression.ZSTD)) {
+      ObjectInfo o = store.put(t);
+      assertEquals(t.sha256(), store.get(o, "t", DType.FLOAT32, t.shape(), "x").sha256());
+      // the lowest plane's bytes of some values of the second batch, found in the object
+      byte[] all = TensorStore.bytes(t);
+      int from = PlanesEncoding.CHUNK_VALUES + 1000;
+      byte[] run = new byte[32];
+      for (int i = 0; i < run.length; i++) {
+        run[i] = all[4 * (from + i)];
+      }
+      Path file = ((FileObjectStore) store.objects()).path(o.objectId());
+      byte[] object = Files.readAllBytes(file);
+      int at = indexOf(object, run);
+      assertTrue(at > 0 && indexOf(java.util.Arrays.copyOfRange(object, at + 1, object.length),
+          run) < 0, "the run occurs once");
+      object[at + 16] ^= 1;
+      file.toFile().setWritable(true);
+      Files.write(file, object);
+      CorruptObjectException e = assertThrows(CorruptObjectException.class,
+          () -> store.get(o, "t", DType.FLOAT32, t.shape(), "x"));
+      assertTrue(e.getMessage().contains("rebuilds values with sha256")
+          && e.getMessage().contains("expected " + t.sha256()), e.getMessage());
+    }
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
   @Test void emptyAndTinyTensors() {
     try (TensorStore store = new TensorStore(new MemoryObjectStore(), Compression.NONE)) {
       for (int n : new int[] {0, 1, 5}) {
