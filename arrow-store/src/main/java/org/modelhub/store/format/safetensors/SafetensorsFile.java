@@ -190,9 +190,21 @@ final class SafetensorsFile {
     }
   }
 
+  /**
+   * Writes {@code buf} a slice of at most {@link #WRITE_SLICE} bytes at a time: the JDK copies
+   * a heap buffer through a native buffer of the same size, which it keeps for the thread,
+   * so a tensor of hundreds of MB written whole would hold as much native memory after.
+   */
   private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-    while (buf.hasRemaining()) {
-      ch.write(buf);
+    ByteBuffer b = buf.duplicate();
+    while (b.hasRemaining()) {
+      ByteBuffer slice = b.slice(b.position(), Math.min(WRITE_SLICE, b.remaining()));
+      while (slice.hasRemaining()) {
+        ch.write(slice);
+      }
+      b.position(b.position() + slice.position());
     }
   }
+
+  private static final int WRITE_SLICE = 4 << 20;
 }
