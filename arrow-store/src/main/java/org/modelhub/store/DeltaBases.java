@@ -45,7 +45,13 @@ final class DeltaBases {
     if (e == null || e.dtype() != t.dtype() || !java.util.Arrays.equals(e.shape(), t.shape())
         || e.object().isLossy() || e.object().chainDepth() + 1 > maxChain
         || t.numBytes() == 0) {
-      return writes.put(t);
+      Supplier<ObjectInfo> stored = writes.put(t);
+      if (maxChain > 0 && t.numBytes() > 0) {
+        // a version stored whole (the first, or one that starts a new chain) is the next
+        // one's base as much as any: without this its values were read back from disk
+        store.remember(t.sha256(), TensorStore.bytes(t));
+      }
+      return stored;
     }
     byte[] base = store.raw(e.object(), parent.label() + " " + e.name());
     byte[] value = TensorStore.bytes(t);

@@ -38,6 +38,25 @@ class DeltaCommitTest {
     return new ModelContent(c.network(), out, c.hyperparams(), c.metrics());
   }
 
+  /**
+   * A version stored whole is the next commit's delta base from memory, as a delta version
+   * is: with the first version's objects gone from the store, the second still commits as
+   * deltas of it.
+   */
+  @Test void aWholeVersionIsTheNextCommitsBaseFromMemory() throws Exception {
+    try (Repository repo = Repository.memory("delta-cache")) {
+      ModelContent c = TestModels.lenetContent(1);
+      VersionInfo v0 = repo.newCommit().model("lenet").content(c).run(Progress.NONE);
+      for (TensorEntry e : repo.catalog().tensors(v0.id())) {
+        repo.tensorStore().objects().delete(e.object().objectId());
+      }
+      VersionInfo v1 = repo.newCommit().model("lenet").content(step(c, 1)).run(Progress.NONE);
+      ObjectInfo o = repo.catalog().tensor(v1.id(), "ip1/W").orElseThrow().object();
+      assertEquals("delta", o.encoding());
+      assertEquals(repo.catalog().tensor(v0.id(), "ip1/W").orElseThrow().sha256(), o.base());
+    }
+  }
+
   /** Snapshots become deltas of their parents, read back bit-exact, chains bounded. */
   @Test void snapshotsAreDeltasWithBoundedChains() {
     try (Repository repo = Repository.memory("delta-chain")) {
