@@ -57,6 +57,32 @@ class DeltaCommitTest {
     }
   }
 
+  /**
+   * A version read is the base of the next one read: after reading the first version, its
+   * objects gone, the second (a delta of it) still reads, without rebuilding the chain.
+   */
+  @Test void aVersionReadIsTheNextReadsBaseFromMemory() throws Exception {
+    Path root = dir.resolve("repo");
+    Repository.init(root).close();
+    VersionInfo v0;
+    VersionInfo v1;
+    try (Repository repo = Repository.open(root)) {
+      ModelContent c = TestModels.lenetContent(1);
+      v0 = repo.newCommit().model("lenet").content(c).run(Progress.NONE);
+      v1 = repo.newCommit().model("lenet").content(step(c, 1)).run(Progress.NONE);
+    }
+    try (Repository repo = Repository.open(root)) {
+      TensorEntry w1 = repo.catalog().tensor(v1.id(), "ip1/W").orElseThrow();
+      assertEquals("delta", w1.object().encoding());
+      repo.content(v0, Progress.NONE);
+      FileObjectStore objects = (FileObjectStore) repo.tensorStore().objects();
+      for (TensorEntry e : repo.catalog().tensors(v0.id())) {
+        Files.deleteIfExists(objects.path(e.object().objectId()));
+      }
+      assertEquals(w1.sha256(), Hashing.sha256Hex(repo.tensor(v1, w1).data()));
+    }
+  }
+
   /** Snapshots become deltas of their parents, read back bit-exact, chains bounded. */
   @Test void snapshotsAreDeltasWithBoundedChains() {
     try (Repository repo = Repository.memory("delta-chain")) {

@@ -3,6 +3,7 @@ package org.modelhub.store.object;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
@@ -31,6 +32,10 @@ import org.modelhub.store.model.Tensor;
 public final class TensorStore implements AutoCloseable {
   /** The longest delta chain a read follows (a longer one is a corrupt catalog). */
   public static final int MAX_CHAIN = 64;
+  /**
+   * Values of recent reads and commits kept for the deltas that name them as their base
+   * (softly: the collector takes them before memory runs out).
+   */
   private static final long CACHE_BYTES = 256L << 20;
   /** The largest tensor a pack takes by default: one record batch of float32 values. */
   public static final long PACK_TENSOR_BYTES = 4L * PlanesEncoding.CHUNK_VALUES;
@@ -61,7 +66,7 @@ public final class TensorStore implements AutoCloseable {
   private volatile long packBytes = PACK_BYTES;
   private volatile Function<String, ObjectInfo> lookup = sha -> null;
   private final AtomicLong reads = new AtomicLong();
-  private final Map<String, byte[]> cache = new LinkedHashMap<>(16, 0.75f, true);
+  private final Map<String, Cached> cache = new LinkedHashMap<>(16, 0.75f, true);
   private long cached;
   /** The footers of the packs read last, by object id ({@link #footer}). */
   private final Map<String, ArrowIpc.Footer> footers = java.util.Collections.synchronizedMap(
@@ -410,7 +415,10 @@ public final class TensorStore implements AutoCloseable {
     return new Tensor(name, dtype, shape, ByteBuffer.wrap(raw), info.decodedSha256());
   }
 
-  /** The verified raw bytes of an object (cached: delta bases are read again and again). */
+  /**
+   * The verified raw bytes of an object (cached: delta bases are read again and again). The
+   * array is the cache's: read it, do not change it.
+   */
   public byte[] raw(ObjectInfo info, String what) {
     return decode(info, what, 0, true);
   }
@@ -421,19 +429,28 @@ public final class TensorStore implements AutoCloseable {
       if (raw.length > CACHE_BYTES / 4 || cache.containsKey(decodedSha256)) {
         return;
       }
-      cache.put(decodedSha256, raw);
+      cache.put(decodedSha256, new Cached(new SoftReference<>(raw), raw.length));
       cached += raw.length;
       var it = cache.entrySet().iterator();
       while (cached > CACHE_BYTES && it.hasNext()) {
-        cached -= it.next().getValue().length;
+        cached -= it.next().getValue().length();
         it.remove();
       }
     }
   }
 
+  /** Values kept in {@link #cache}, and their length (counted until the entry goes). */
+  private record Cached(SoftReference<byte[]> values, int length) { }
+
   private byte[] cached(String sha) {
     synchronized (cache) {
-      return cache.get(sha);
+      Cached c = cache.get(sha);
+      byte[] values = c == null ? null : c.values().get();
+      if (c != null && values == null) {
+        cache.remove(sha);
+        cached -= c.length();
+      }
+      return values;
     }
   }
 
@@ -442,6 +459,10 @@ public final class TensorStore implements AutoCloseable {
     return reads.get();
   }
 
+  /**
+   * The verified values of an object, from the cache when {@code useCache}; they are kept in
+   * the cache either way, so the array returned is shared: callers must not change it.
+   */
   private byte[] decode(ObjectInfo info, String what, int depth, boolean useCache) {
     if (useCache) {
       byte[] hit = cached(info.decodedSha256());
@@ -490,7 +511,9 @@ public final class TensorStore implements AutoCloseable {
           + " rebuilds values with sha256 " + actual + ", expected " + info.decodedSha256()
           + " (the object is corrupt)");
     }
-    if (useCache || depth > 0) {
+    // any version read may be the base of the next one read (a checkout of each version in
+    // turn, a scan over versions): without this, every read of a delta rebuilt its chain
+    if (!info.isLossy()) {
       remember(info.decodedSha256(), raw);
     }
     return raw;
@@ -575,7 +598,9 @@ public final class TensorStore implements AutoCloseable {
     long[] crc = PlanesEncoding.parseList(info.planeCrc(), true);
     // other encodings, and tiny tensors stored as one byte column, are read whole
     if (!("planes".equals(info.encoding()) || xor) || crc == null || crc.length == 1) {
-      byte[] raw = decode(info, what, depth, false);
+      // a copy: the values read are kept for deltas (cutting them in place once made a later
+      // delta of them rebuild wrong values)
+      byte[] raw = decode(info, what, depth, false).clone();
       cut(raw, k, 4);
       return raw;
     }
