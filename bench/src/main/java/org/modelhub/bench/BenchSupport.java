@@ -1,12 +1,17 @@
 package org.modelhub.bench;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Random;
 import java.util.stream.Stream;
+import org.modelhub.store.model.Hashing;
 
 /** What every benchmark needs: timing, medians, load averages, scratch folders. */
 final class BenchSupport {
@@ -34,6 +39,47 @@ final class BenchSupport {
     } catch (IOException | RuntimeException e) {
       return "unknown";
     }
+  }
+
+  /**
+   * MB/s of a durable write on the disk of {@code dir}: 64 MB written to a new file there and
+   * synced (fsync), median of three. A commit's objects are on disk before it returns, so no
+   * commit writes its stored bytes faster.
+   */
+  static double durableWriteMbps(Path dir) throws IOException {
+    byte[] bytes = new byte[64 << 20];
+    new Random(1).nextBytes(bytes);
+    double[] s = new double[3];
+    for (int r = 0; r < s.length; r++) {
+      Path f = dir.resolve("durable-write-" + r);
+      long t0 = System.nanoTime();
+      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(false);
+      }
+      s[r] = seconds(t0);
+      Files.delete(f);
+    }
+    return bytes.length / 1e6 / median(s);
+  }
+
+  /** MB/s of sha256 on one core (64 MB, median of five after two). */
+  static double sha256Mbps() {
+    byte[] bytes = new byte[64 << 20];
+    new Random(2).nextBytes(bytes);
+    double[] s = new double[5];
+    for (int r = -2; r < s.length; r++) {
+      long t0 = System.nanoTime();
+      Hashing.sha256().digest(bytes);
+      if (r >= 0) {
+        s[r] = seconds(t0);
+      }
+    }
+    return bytes.length / 1e6 / median(s);
   }
 
   /** Deletes {@code root} and everything below it, if it exists. */

@@ -59,6 +59,7 @@ public final class CommitCheckoutBench {
     double[] commit = new double[runs];
     double[] checkout = new double[runs];
     long stored = 0;
+    String encodings = "";
     for (int r = 0; r < runs; r++) {
       Path copyTarget = work.resolve("copy.safetensors");
       long t0 = System.nanoTime();
@@ -74,6 +75,8 @@ public final class CommitCheckoutBench {
             List.of(), null), Progress.NONE);
         commit[r] = BenchSupport.seconds(t0);
         stored = v.storedBytes();
+        encodings = repo.catalog().tensors(v.id()).stream().map(e -> e.object().encoding())
+            .distinct().sorted().collect(java.util.stream.Collectors.joining(", "));
 
         Path out = work.resolve("out" + r);
         t0 = System.nanoTime();
@@ -91,7 +94,7 @@ public final class CommitCheckoutBench {
         + Runtime.getRuntime().availableProcessors() + " cores, Java "
         + System.getProperty("java.version"));
     System.out.println("# stored bytes after commit: " + String.format(Locale.ROOT, "%.1f",
-        stored / 1e6) + " MB (encoding plain, no compression)");
+        stored / 1e6) + " MB (encoding " + encodings + ": the repository's default)");
     System.out.printf(Locale.ROOT, "%-34s %10s %10s %12s%n", "operation", "seconds", "MB/s",
         "vs raw copy");
     double base = mb / BenchSupport.median(copy);

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -125,8 +126,15 @@ public final class PasBench {
         }
       }
       System.err.println("pas: measuring one large version");
-      double[] large = scale(w.large(LARGE_STEPS), work, 3);
-      print(workloads, figures, progressive, large, runs, snapshots, every);
+      Workload largeWl = new Workload("(d) one large version", List.of(w.large(LARGE_STEPS)));
+      double[] large = scale(largeWl, work, 3);
+      Figures largeCodec = new Figures();
+      speeds(largeWl, largeCodec, runs);
+      System.err.println("pas: measuring this machine's sha256 and durable writes");
+      Ceilings ceilings = new Ceilings(BenchSupport.sha256Mbps(),
+          BenchSupport.durableWriteMbps(work), Runtime.getRuntime().availableProcessors());
+      print(workloads, figures, progressive, large, largeCodec, ceilings, runs, snapshots,
+          every);
     } finally {
       BenchSupport.deleteTree(work);
     }
@@ -291,10 +299,9 @@ public final class PasBench {
    * layout; the version has no parent, so it is stored materialised): its MB, the three MB/s,
    * and stored/raw.
    */
-  private static double[] scale(Version v, Path work, int runs) throws IOException {
+  private static double[] scale(Workload wl, Path work, int runs) throws IOException {
     Timings timings = new Timings(1, runs);
     double stored = 0;
-    Workload wl = new Workload("(d) large", List.of(v));
     for (int r = 0; r < 1 + runs; r++) {
       Path dir = work.resolve("repo-large" + r);
       Repository repo = init(dir, LAYOUTS.get(2));
@@ -371,16 +378,23 @@ public final class PasBench {
     double[] codecDec = new double[runs];
     for (int r = 0; r < WARMUP + runs; r++) {
       try {
+        List<ByteBuffer> pieces = new ArrayList<>();
+        List<Integer> widths = new ArrayList<>();
+        for (Tensor t : distinct.values()) {
+          for (ByteBuffer piece : batches(t)) {
+            pieces.add(piece);
+            widths.add(t.dtype().size());
+          }
+        }
         List<byte[]> coded = new ArrayList<>();
         long t0 = System.nanoTime();
-        for (Tensor t : distinct.values()) {
-          coded.add(PlanesEncoding.encode(t.data(), t.dtype().size()));
+        for (int i = 0; i < pieces.size(); i++) {
+          coded.add(PlanesEncoding.encode(pieces.get(i), widths.get(i)));
         }
         double e = BenchSupport.seconds(t0);
         t0 = System.nanoTime();
-        int i = 0;
-        for (Tensor t : distinct.values()) {
-          PlanesEncoding.decode(coded.get(i++), t.numBytes(), t.dtype().size());
+        for (int i = 0; i < pieces.size(); i++) {
+          PlanesEncoding.decode(coded.get(i), pieces.get(i).remaining(), widths.get(i));
         }
         double d = BenchSupport.seconds(t0);
         if (r >= WARMUP) {
@@ -416,6 +430,23 @@ public final class PasBench {
     f.codecDecode = bytes / MB / BenchSupport.median(codecDec);
     f.encode = bytes / MB / BenchSupport.median(enc);
     f.decode = bytes / MB / BenchSupport.median(dec);
+  }
+
+  /**
+   * A tensor's values a record batch ({@link PlanesEncoding#CHUNK_VALUES} values) at a time:
+   * the codec figures are of one thread, and a tensor of several batches is coded on every
+   * core.
+   */
+  private static List<ByteBuffer> batches(Tensor t) {
+    List<ByteBuffer> out = new ArrayList<>();
+    ByteBuffer all = t.data().duplicate();
+    long step = (long) PlanesEncoding.CHUNK_VALUES * t.dtype().size();
+    do {
+      int n = (int) Math.min(step, all.remaining());
+      out.add(all.slice(all.position(), n));
+      all.position(all.position() + n);
+    } while (all.hasRemaining());
+    return out;
   }
 
   /**
@@ -556,7 +587,8 @@ public final class PasBench {
   // ---- the report ------------------------------------------------------------------------
 
   private static void print(List<Workload> workloads, Map<Workload, Figures> figures,
-      double[][] progressive, double[] large, int runs, int snapshots, int every) {
+      double[][] progressive, double[] large, Figures largeCodec, Ceilings ceilings, int runs,
+      int snapshots, int every) {
     StringBuilder o = new StringBuilder();
     o.append(String.format(Locale.ROOT, "# PAS: stored bytes and speed on three workloads; %d"
         + " cores, Java %s; speeds are medians of %d runs after %d warm-up runs (on 2 cores the"
@@ -649,6 +681,34 @@ public final class PasBench {
     o.append(String.format(Locale.ROOT, "%-28s %9.0f %9.0f %9.0f %11.2f%%%n",
         "(d) one large version", large[1], large[2], large[3], large[4]));
 
+    o.append(String.format(Locale.ROOT, "%nceilings on this machine, MB/s of raw values: what"
+        + " commit and checkout could reach with no cost per version and every core busy."
+        + " sha256 = %.0f MB/s on one core; durable write = %.0f MB/s (64 MB written and"
+        + " fsync'd beside the repositories). commit, disk = durable write / stored fraction (a"
+        + " commit's objects are on disk before it returns); commit, cpu = %d cores / (values'"
+        + " sha256 + codec enc + the object's sha256 over the stored bytes); checkout, cpu = %d"
+        + " cores / (values' sha256 + codec dec), not counting the file it writes. The codec"
+        + " speeds are those above, one thread, a record batch at a time.%n",
+        ceilings.sha256(), ceilings.durableWrite(), ceilings.cores(), ceilings.cores()));
+    o.append(String.format(Locale.ROOT, "%-28s %10s %9s %9s %13s %12s %8s %14s %9s%n",
+        "workload", "stored (%)", "codec enc", "codec dec", "commit, disk", "commit, cpu",
+        "commit", "checkout, cpu", "checkout"));
+    List<Object[]> limits = new ArrayList<>();
+    for (Workload w : workloads) {
+      Figures f = figures.get(w);
+      limits.add(new Object[] {w.name(), pct(f.stored.get("delta+planes"), f), f.codecEncode,
+          f.codecDecode, f.commit, f.checkout});
+    }
+    limits.add(new Object[] {"(d) one large version", large[4], largeCodec.codecEncode,
+        largeCodec.codecDecode, large[1], large[2]});
+    for (Object[] l : limits) {
+      double stored = (double) l[1] / 100;
+      o.append(String.format(Locale.ROOT, "%-28s %10.2f %9.0f %9.0f %13.0f %12.0f %8.0f %14.0f"
+          + " %9.0f%n", l[0], l[1], l[2], l[3], ceilings.commitDisk(stored),
+          ceilings.commitCpu((double) l[2], stored), l[4],
+          ceilings.checkoutCpu((double) l[3]), l[5]));
+    }
+
     o.append("\ntargets (issue 5)\n");
     List<String[]> rows = new ArrayList<>();
     for (Workload w : workloads) {
@@ -673,6 +733,10 @@ public final class PasBench {
       rows.add(target("checkout >= 1500 MB/s, " + w.name(), f.checkout, 1500, false,
           "%.0f MB/s"));
     }
+    rows.add(target("commit >= 1000 MB/s, (d) one large version", large[1], 1000, false,
+        "%.0f MB/s"));
+    rows.add(target("checkout >= 1500 MB/s, (d) one large version", large[2], 1500, false,
+        "%.0f MB/s"));
     for (Workload w : workloads) {
       rows.add(new String[] {"archive held every budget, " + w.name(),
           figures.get(w).budgetsHeld ? "yes" : "no", figures.get(w).budgetsHeld ? "met"
@@ -682,6 +746,27 @@ public final class PasBench {
       o.append(String.format(Locale.ROOT, "%-58s %12s  %s%n", r[0], r[1], r[2]));
     }
     System.out.print(o);
+  }
+
+  /**
+   * This machine's sha256 (one core) and durable write MB/s, and its cores: the ceilings they
+   * put on commit and checkout, in MB/s of raw values.
+   */
+  private record Ceilings(double sha256, double durableWrite, int cores) {
+    /** A commit's stored bytes ({@code stored} of raw) written and synced. */
+    double commitDisk(double stored) {
+      return durableWrite / stored;
+    }
+
+    /** The values hashed, coded at {@code encode} MB/s, the stored bytes hashed. */
+    double commitCpu(double encode, double stored) {
+      return cores / (1 / sha256 + 1 / encode + stored / sha256);
+    }
+
+    /** The values decoded at {@code decode} MB/s and hashed. */
+    double checkoutCpu(double decode) {
+      return cores / (1 / sha256 + 1 / decode);
+    }
   }
 
   private static String[] target(String what, double got, double limit, boolean atMost,
