@@ -184,6 +184,8 @@ public final class Fsck {
   /** Deletes dangling objects and blobs and leftover temporaries; returns bytes freed. */
   public long removeDangling(Report report) {
     long freed = report.danglingBytes();
+    // the catalog that names none of them must be on disk before they go
+    repo.catalog().sync();
     try {
       for (String d : report.dangling()) {
         String id = d.substring(d.indexOf('/') + 1);

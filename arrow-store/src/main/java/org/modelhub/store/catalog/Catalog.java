@@ -608,6 +608,20 @@ public final class Catalog implements AutoCloseable {
         DType.parse(rs.getString(4)), rs.getLong(5), object(rs, 6));
   }
 
+  /**
+   * Forces what the catalog has committed to the disk. H2 writes a commit's pages within half
+   * a second but does not sync them: before objects the catalog no longer names are deleted,
+   * the catalog that no longer names them must be on disk, or a power failure could bring
+   * back a catalog naming deleted objects.
+   */
+  public synchronized void sync() {
+    try (Statement st = conn.createStatement()) {
+      st.execute("CHECKPOINT SYNC");
+    } catch (SQLException e) {
+      throw new ModelHubException("cannot sync the catalog to disk: " + e.getMessage(), e);
+    }
+  }
+
   @Override public synchronized void close() {
     try {
       for (PreparedStatement ps : statements.values()) {

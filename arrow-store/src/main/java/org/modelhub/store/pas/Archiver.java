@@ -310,7 +310,8 @@ public final class Archiver {
       return null;
     });
 
-    // 6. the old objects go only now that the catalog no longer names them
+    // 6. the old objects go only now that the catalog no longer names them, on disk
+    c.sync();
     Set<String> referenced = new HashSet<>();
     c.objects().forEach(o -> referenced.add(o.objectId()));
     ObjectStore objects = store.objects();
