@@ -67,6 +67,31 @@ final class BenchSupport {
     return bytes.length / 1e6 / median(s);
   }
 
+  /**
+   * Milliseconds to write 256 KB to a new file in {@code dir} and sync it, median of eleven:
+   * the least a commit that writes an object waits for it.
+   */
+  static double syncLatencyMs(Path dir) throws IOException {
+    byte[] bytes = new byte[256 << 10];
+    new Random(3).nextBytes(bytes);
+    double[] s = new double[11];
+    for (int r = 0; r < s.length; r++) {
+      Path f = dir.resolve("sync-latency-" + r);
+      long t0 = System.nanoTime();
+      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(false);
+      }
+      s[r] = seconds(t0) * 1e3;
+      Files.delete(f);
+    }
+    return median(s);
+  }
+
   /** MB/s of sha256 on one core (64 MB, median of five after two). */
   static double sha256Mbps() {
     byte[] bytes = new byte[64 << 20];

@@ -87,6 +87,8 @@ public final class PasBench {
     double h0Best;
     final double[] bitsPlanes = new double[4];
     final double[] bitsBest = new double[4];
+    /** Bytes of the distinct tensors: what a commit codes (the others are deduplicated). */
+    long distinct;
     double codecEncode;
     double codecDecode;
     double encode;
@@ -132,7 +134,8 @@ public final class PasBench {
       speeds(largeWl, largeCodec, runs);
       System.err.println("pas: measuring this machine's sha256 and durable writes");
       Ceilings ceilings = new Ceilings(BenchSupport.sha256Mbps(),
-          BenchSupport.durableWriteMbps(work), Runtime.getRuntime().availableProcessors());
+          BenchSupport.durableWriteMbps(work), BenchSupport.syncLatencyMs(work),
+          Runtime.getRuntime().availableProcessors());
       print(workloads, figures, progressive, large, largeCodec, ceilings, runs, snapshots,
           every);
     } finally {
@@ -372,6 +375,7 @@ public final class PasBench {
   private static void speeds(Workload wl, Figures f, int runs) {
     Map<String, Tensor> distinct = distinct(wl);
     long bytes = distinct.values().stream().mapToLong(Tensor::numBytes).sum();
+    f.distinct = bytes;
     double[] enc = new double[runs];
     double[] dec = new double[runs];
     double[] codecEnc = new double[runs];
@@ -684,28 +688,35 @@ public final class PasBench {
     o.append(String.format(Locale.ROOT, "%nceilings on this machine, MB/s of raw values: what"
         + " commit and checkout could reach with no cost per version and every core busy."
         + " sha256 = %.0f MB/s on one core; durable write = %.0f MB/s (64 MB written and"
-        + " fsync'd beside the repositories). commit, disk = durable write / stored fraction (a"
-        + " commit's objects are on disk before it returns); commit, cpu = %d cores / (values'"
-        + " sha256 + codec enc + the object's sha256 over the stored bytes); checkout, cpu = %d"
+        + " fsync'd beside the repositories); a sync of a small object (256 KB) = %.1f ms."
+        + " commit, disk = durable write / stored fraction (a commit's objects are on disk"
+        + " before it returns); commit, sync = a version's raw MB / one small object's sync (a"
+        + " commit syncs its objects, one at least, before it returns); commit, cpu = %d cores"
+        + " / (values'"
+        + " sha256 + codec enc over the distinct tensors' bytes (the others are deduplicated)"
+        + " + the object's sha256 over the stored bytes); checkout, cpu = %d"
         + " cores / (values' sha256 + codec dec), not counting the file it writes. The codec"
         + " speeds are those above, one thread, a record batch at a time.%n",
-        ceilings.sha256(), ceilings.durableWrite(), ceilings.cores(), ceilings.cores()));
-    o.append(String.format(Locale.ROOT, "%-28s %10s %9s %9s %13s %12s %8s %14s %9s%n",
-        "workload", "stored (%)", "codec enc", "codec dec", "commit, disk", "commit, cpu",
-        "commit", "checkout, cpu", "checkout"));
+        ceilings.sha256(), ceilings.durableWrite(), ceilings.syncMs(), ceilings.cores(),
+        ceilings.cores()));
+    o.append(String.format(Locale.ROOT, "%-28s %10s %9s %9s %13s %13s %12s %8s %14s %9s%n",
+        "workload", "stored (%)", "codec enc", "codec dec", "commit, disk", "commit, sync",
+        "commit, cpu", "commit", "checkout, cpu", "checkout"));
     List<Object[]> limits = new ArrayList<>();
     for (Workload w : workloads) {
       Figures f = figures.get(w);
       limits.add(new Object[] {w.name(), pct(f.stored.get("delta+planes"), f), f.codecEncode,
-          f.codecDecode, f.commit, f.checkout});
+          f.codecDecode, f.commit, f.checkout, (double) f.distinct / f.raw,
+          f.raw / MB / w.versions().size()});
     }
     limits.add(new Object[] {"(d) one large version", large[4], largeCodec.codecEncode,
-        largeCodec.codecDecode, large[1], large[2]});
+        largeCodec.codecDecode, large[1], large[2], 1.0, large[0]});
     for (Object[] l : limits) {
       double stored = (double) l[1] / 100;
-      o.append(String.format(Locale.ROOT, "%-28s %10.2f %9.0f %9.0f %13.0f %12.0f %8.0f %14.0f"
-          + " %9.0f%n", l[0], l[1], l[2], l[3], ceilings.commitDisk(stored),
-          ceilings.commitCpu((double) l[2], stored), l[4],
+      o.append(String.format(Locale.ROOT, "%-28s %10.2f %9.0f %9.0f %13.0f %13.0f %12.0f %8.0f"
+          + " %14.0f %9.0f%n", l[0], l[1], l[2], l[3], ceilings.commitDisk(stored),
+          ceilings.commitSync((double) l[7]),
+          ceilings.commitCpu((double) l[2], (double) l[6], stored), l[4],
           ceilings.checkoutCpu((double) l[3]), l[5]));
     }
 
@@ -752,15 +763,23 @@ public final class PasBench {
    * This machine's sha256 (one core) and durable write MB/s, and its cores: the ceilings they
    * put on commit and checkout, in MB/s of raw values.
    */
-  private record Ceilings(double sha256, double durableWrite, int cores) {
+  private record Ceilings(double sha256, double durableWrite, double syncMs, int cores) {
+    /** A version of {@code versionMb} raw MB whose commit syncs one object, at least. */
+    double commitSync(double versionMb) {
+      return versionMb / (syncMs / 1e3);
+    }
+
     /** A commit's stored bytes ({@code stored} of raw) written and synced. */
     double commitDisk(double stored) {
       return durableWrite / stored;
     }
 
-    /** The values hashed, coded at {@code encode} MB/s, the stored bytes hashed. */
-    double commitCpu(double encode, double stored) {
-      return cores / (1 / sha256 + 1 / encode + stored / sha256);
+    /**
+     * The values hashed, the {@code coded} fraction of them (the distinct tensors) coded at
+     * {@code encode} MB/s, the stored bytes hashed.
+     */
+    double commitCpu(double encode, double coded, double stored) {
+      return cores / (1 / sha256 + coded / encode + stored / sha256);
     }
 
     /** The values decoded at {@code decode} MB/s and hashed. */
