@@ -15,9 +15,27 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A commit killed halfway (kill -9) leaves no version and a repository fsck finds clean. */
+/**
+ * A commit killed halfway (kill -9) leaves no version and a repository fsck finds clean; a
+ * commit that has returned survives its process being killed at once.
+ */
 class CommitCrashTest {
   @TempDir Path dir;
+
+  @Test void aReturnedCommitSurvivesTheProcessKilledAtOnce() throws Exception {
+    Path repoDir = dir.resolve("repo");
+    Repository.init(repoDir).close();
+    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        CommitThenHalt.class.getName(), repoDir.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertTrue(out.contains("committed"), out);
+    try (Repository repo = Repository.open(repoDir)) {
+      assertEquals(1, repo.catalog().allVersions().size(), "the returned commit is there");
+      assertTrue(new Fsck(repo).run(Progress.NONE).ok());
+    }
+  }
 
   @Test void killedCommitLeavesNoVersion() throws Exception {
     Path repoDir = dir.resolve("repo");

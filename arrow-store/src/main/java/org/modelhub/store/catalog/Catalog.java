@@ -90,6 +90,14 @@ public final class Catalog implements AutoCloseable {
       props.setProperty("user", "sa");
       props.setProperty("password", "");
       Connection c = org.h2.Driver.load().connect(url, props);
+      // each transaction is written to the file as it commits: by default H2 writes it within
+      // half a second, and a process killed meanwhile (a server, after a commit over JDBC had
+      // returned) lost it. The file is not synced at each commit (that cost 5-6 ms a commit):
+      // see sync(). A setting of the database, which takes admin rights: not in the URL, which
+      // the SQL layer's own connections reuse
+      try (Statement s = c.createStatement()) {
+        s.execute("SET WRITE_DELAY 0");
+      }
       Catalog catalog = new Catalog(c, url);
       // the DDL runs when the catalog is new or older than this code, not on every open:
       // replacing a view while another session reads through it would disturb that reader
