@@ -51,18 +51,7 @@ final class BenchSupport {
     new Random(1).nextBytes(bytes);
     double[] s = new double[3];
     for (int r = 0; r < s.length; r++) {
-      Path f = dir.resolve("durable-write-" + r);
-      long t0 = System.nanoTime();
-      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.force(false);
-      }
-      s[r] = seconds(t0);
-      Files.delete(f);
+      s[r] = writeAndSync(dir.resolve("durable-write-" + r), bytes);
     }
     return bytes.length / 1e6 / median(s);
   }
@@ -76,20 +65,25 @@ final class BenchSupport {
     new Random(3).nextBytes(bytes);
     double[] s = new double[11];
     for (int r = 0; r < s.length; r++) {
-      Path f = dir.resolve("sync-latency-" + r);
-      long t0 = System.nanoTime();
-      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.force(false);
-      }
-      s[r] = seconds(t0) * 1e3;
-      Files.delete(f);
+      s[r] = writeAndSync(dir.resolve("sync-latency-" + r), bytes) * 1e3;
     }
     return median(s);
+  }
+
+  /** Seconds to write {@code bytes} to the new file {@code f} and sync it; then deletes it. */
+  private static double writeAndSync(Path f, byte[] bytes) throws IOException {
+    long t0 = System.nanoTime();
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(false);
+    }
+    double s = seconds(t0);
+    Files.delete(f);
+    return s;
   }
 
   /** MB/s of sha256 on one core (64 MB, median of five after two). */
