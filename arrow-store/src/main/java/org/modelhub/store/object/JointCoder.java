@@ -108,10 +108,11 @@ final class JointCoder {
 
   /**
    * How to code both planes: {@code j}, whether the sign is apart, the counts of the symbols,
-   * the rANS table of the present ones' numbers, and the bytes of both coded planes, headers
-   * included.
+   * their list as written ({@link #runList}), the rANS table of the present ones' numbers,
+   * and the bytes of both coded planes, headers included.
    */
-  record Choice(int j, boolean signApart, long[] counts, Ans.Table table, long bytes) { }
+  record Choice(int j, boolean signApart, long[] counts, byte[] list, Ans.Table table,
+      long bytes) { }
 
   /**
    * The {@code j}, and the sign in the symbol or apart, whose coded planes are smallest, from
@@ -175,9 +176,10 @@ final class JointCoder {
     }
     // the symbols are numbered 0..present-1, and the list of symbols says how many
     Ans.Table table = Ans.Table.of(dense, n, Ans.FINE_SCALE_BITS).dense();
-    long bytes = 2 * (PlaneCodec.HEADER + 1) + runsBytes(c) + table.codedBytes(dense)
+    byte[] list = runList(c);
+    long bytes = 2 * (PlaneCodec.HEADER + 1) + list.length + table.codedBytes(dense)
         + (signApart ? signBytes(n) : 0) + packedBytes(n, j);
-    return new Choice(j, signApart, c, table, bytes);
+    return new Choice(j, signApart, c, list, table, bytes);
   }
 
   private static long packedBytes(int n, int j) {
@@ -212,16 +214,6 @@ final class JointCoder {
     return runs;
   }
 
-  /** The bytes of the list of the symbols present in {@code counts}, as written. */
-  private static int runsBytes(long[] counts) {
-    int[] runs = runs(counts);
-    int bytes = varintBytes(runs[0]);
-    for (int r = 1; r <= runs[0]; r++) {
-      bytes += varintBytes(runs[r]);
-    }
-    return bytes;
-  }
-
   /** Codes the planes as {@code choice} says: the {@code joint} plane and the {@code packed}. */
   static byte[][] encode(byte[] first, byte[] second, int n, Choice choice) {
     int j = choice.j();
@@ -239,8 +231,7 @@ final class JointCoder {
       symbols[i] = number[(first[i] & firstMask) << j | (second[i] & 0xff) >>> shift];
     }
     byte[] coded = Ans.encode(symbols, n, choice.table());
-    byte[] runs = new byte[runsBytes(counts)];
-    writeRuns(counts, runs);
+    byte[] runs = choice.list();
     int signs = choice.signApart() ? signBytes(n) : 0;
     byte[] joint = PlaneCodec.header(PlaneCodec.JOINT, n,
         1 + runs.length + signs + coded.length);
@@ -310,12 +301,19 @@ final class JointCoder {
     }
   }
 
-  private static void writeRuns(long[] counts, byte[] out) {
+  /** The list of the symbols present in {@code counts}, as written: its runs as varints. */
+  private static byte[] runList(long[] counts) {
     int[] runs = runs(counts);
+    int bytes = 0;
+    for (int r = 0; r <= runs[0]; r++) {
+      bytes += varintBytes(runs[r]);
+    }
+    byte[] out = new byte[bytes];
     int p = 0;
     for (int r = 0; r <= runs[0]; r++) {
       p = putVarint(out, p, runs[r]);
     }
+    return out;
   }
 
   /**

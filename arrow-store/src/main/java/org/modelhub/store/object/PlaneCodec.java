@@ -105,17 +105,13 @@ enum PlaneCodec {
       // a nearly constant first plane (a delta's) is left to rANS or LZ, which see its runs
       JointCoder.Choice pair = BytePlanes.entropy(firstCounts, n) > RUNS_BITS
           ? JointCoder.choose(top, n) : null;
-      if (pair != null) {
-        if (pair.bytes() < estimate(firstCounts, n) + estimateAlone(planes[1], n)
-            - (n >> MIN_SAVING_SHIFT)) {
-          coded.addAll(Arrays.asList(JointCoder.encode(planes[0], planes[1], n, pair)));
-        } else {
-          coded.add(encode(planes[0], n, lz));
-          coded.add(encode(planes[1], n, lz, planes[0], 0));
-        }
+      if (pair != null && pair.bytes() < estimate(firstCounts, n)
+          + estimateAlone(planes[1], n) - (n >> MIN_SAVING_SHIFT)) {
+        coded.addAll(Arrays.asList(JointCoder.encode(planes[0], planes[1], n, pair)));
         p = 2;
       }
     }
+    // apart: each plane by what pays
     for (; p < width; p++) {
       // the second plane may take the first as context (the exponent's low bit is in it)
       coded.add(encode(planes[p], n, lz, p == 1 ? planes[0] : null, 0));
@@ -156,15 +152,7 @@ enum PlaneCodec {
    */
   static byte[] encode(byte[] plane, int n, Compression lz, byte[] above, int aboveOff)
       throws IOException {
-    return orWithContext(encode(plane, n, lz), plane, n, lz, above, aboveOff);
-  }
-
-  /**
-   * {@code best}, the plane coded on its own, or the plane coded as {@code ctx} when
-   * {@code above} is given and that pays.
-   */
-  private static byte[] orWithContext(byte[] best, byte[] plane, int n, Compression lz,
-      byte[] above, int aboveOff) {
+    byte[] best = encode(plane, n, lz);
     if (above == null || lz == Compression.NONE || n < CTX_MIN) {
       return best;
     }
