@@ -136,7 +136,7 @@ final class Ans {
       int b = dense ? 0 : 32;
       for (int s = 0; s < 256; s++) {
         if (freq[s] > 0) {
-          b += freq[s] < 1 << 7 ? 1 : freq[s] < 1 << 14 ? 2 : 3;
+          b += Varint.bytes(freq[s]);
         }
       }
       return b;
@@ -161,8 +161,8 @@ final class Ans {
       }
       int p = at + (dense ? 0 : 32);
       for (int s = 0; s < 256; s++) {
-        for (int f = freq[s]; f > 0; f >>>= 7) {
-          out[p++] = (byte) (f < 0x80 ? f : 0x80 | (f & 0x7f));
+        if (freq[s] > 0) {
+          p = Varint.put(out, p, freq[s]);
         }
       }
       return p;
@@ -170,29 +170,19 @@ final class Ans {
 
     /**
      * Reads a table at {@code at}: with its presence bitmap, or, when {@code dense} is
-     * positive, the frequencies of symbols 0..dense-1 alone.
+     * positive, the frequencies of symbols 0..dense-1 alone. {@code end[0]} is set to where
+     * it ends.
      */
     private static Table read(byte[] in, int at, int[] end, int scaleBits, int dense)
         throws IOException {
       int[] f = new int[256];
-      int p = at + (dense > 0 ? 0 : 32);
+      end[0] = at + (dense > 0 ? 0 : 32);
       int sum = 0;
       for (int s = 0; s < 256; s++) {
         if (dense > 0 ? s >= dense : (in[at + (s >>> 3)] & (1 << (s & 7))) == 0) {
           continue;
         }
-        int v = 0;
-        for (int shift = 0; ; shift += 7) {
-          if (shift > 14) {
-            throw new IOException("rANS table gives symbol " + s + " a frequency of over 3"
-                + " bytes");
-          }
-          int b = in[p++] & 0xff;
-          v |= (b & 0x7f) << shift;
-          if (b < 0x80) {
-            break;
-          }
-        }
+        int v = Varint.read(in, end, in.length, "rANS frequency table");
         if (v == 0) {
           throw new IOException("rANS table gives symbol " + s + " frequency 0");
         }
@@ -202,7 +192,6 @@ final class Ans {
       if (sum != 1 << scaleBits) {
         throw new IOException("rANS table sums to " + sum + ", expected " + (1 << scaleBits));
       }
-      end[0] = p;
       return new Table(f, scaleBits, dense > 0);
     }
   }

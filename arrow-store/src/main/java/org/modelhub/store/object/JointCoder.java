@@ -54,6 +54,8 @@ final class JointCoder {
   static final int TOP_BITS = 8 + MAX_J;
   /** The flag, beside {@code j} in a joint plane's first byte, of a sign coded apart. */
   private static final int SIGN_APART = 0x80;
+  /** How an error names the list of symbols of a joint plane. */
+  private static final String LIST = "joint plane's list of symbols";
   /** Eight packed values of {@code w} bits are the top {@code w} bytes of a big-endian long. */
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -306,12 +308,12 @@ final class JointCoder {
     int[] runs = runs(counts);
     int bytes = 0;
     for (int r = 0; r <= runs[0]; r++) {
-      bytes += varintBytes(runs[r]);
+      bytes += Varint.bytes(runs[r]);
     }
     byte[] out = new byte[bytes];
     int p = 0;
     for (int r = 0; r <= runs[0]; r++) {
-      p = putVarint(out, p, runs[r]);
+      p = Varint.put(out, p, runs[r]);
     }
     return out;
   }
@@ -340,11 +342,11 @@ final class JointCoder {
     byte[] low = new byte[256];
     int present = 0;
     int[] p = {at + 1};
-    int runs = varint(value, p, end);
+    int runs = Varint.read(value, p, end, LIST);
     int symbol = 0;
     int alphabet = 1 << (signApart ? 7 + j : 8 + j);
     for (int r = 0; r < runs; r++) {
-      int run = varint(value, p, end);
+      int run = Varint.read(value, p, end, LIST);
       if (run > alphabet - symbol) {
         throw new IOException("joint plane lists symbols past its " + alphabet);
       }
@@ -440,32 +442,5 @@ final class JointCoder {
       out[i] = (byte) (top[i] | (int) (acc >>> bits) & mask);
     }
     return out;
-  }
-
-  private static int varintBytes(int v) {
-    return v < 1 << 7 ? 1 : v < 1 << 14 ? 2 : 3;
-  }
-
-  private static int putVarint(byte[] out, int p, int v) {
-    for (; v >= 0x80; v >>>= 7) {
-      out[p++] = (byte) (0x80 | (v & 0x7f));
-    }
-    out[p++] = (byte) v;
-    return p;
-  }
-
-  private static int varint(byte[] in, int[] p, int end) throws IOException {
-    int v = 0;
-    for (int shift = 0; shift <= 14; shift += 7) {
-      if (p[0] >= end) {
-        throw new IOException("joint plane ends inside its list of symbols");
-      }
-      int b = in[p[0]++] & 0xff;
-      v |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        return v;
-      }
-    }
-    throw new IOException("joint plane's list of symbols holds a varint of over 3 bytes");
   }
 }
