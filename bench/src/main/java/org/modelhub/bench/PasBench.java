@@ -692,9 +692,8 @@ public final class PasBench {
         + " commit, disk = durable write / stored fraction (a commit's objects are on disk"
         + " before it returns); commit, sync = a version's raw MB / one small object's sync (a"
         + " commit syncs its objects, one at least, before it returns); commit, cpu = %d cores"
-        + " / (values'"
-        + " sha256 + codec enc over the distinct tensors' bytes (the others are deduplicated)"
-        + " + the object's sha256 over the stored bytes); checkout, cpu = %d"
+        + " / (values' sha256 + codec enc over the distinct tensors' bytes (the others are"
+        + " deduplicated) + the object's sha256 over the stored bytes); checkout, cpu = %d"
         + " cores / (values' sha256 + codec dec), not counting the file it writes. The codec"
         + " speeds are those above, one thread, a record batch at a time.%n",
         ceilings.sha256(), ceilings.durableWrite(), ceilings.syncMs(), ceilings.cores(),
@@ -702,22 +701,21 @@ public final class PasBench {
     o.append(String.format(Locale.ROOT, "%-28s %10s %9s %9s %13s %13s %12s %8s %14s %9s%n",
         "workload", "stored (%)", "codec enc", "codec dec", "commit, disk", "commit, sync",
         "commit, cpu", "commit", "checkout, cpu", "checkout"));
-    List<Object[]> limits = new ArrayList<>();
+    List<Measured> measured = new ArrayList<>();
     for (Workload w : workloads) {
       Figures f = figures.get(w);
-      limits.add(new Object[] {w.name(), pct(f.stored.get("delta+planes"), f), f.codecEncode,
+      measured.add(new Measured(w.name(), f.stored.get("delta+planes") / f.raw, f.codecEncode,
           f.codecDecode, f.commit, f.checkout, (double) f.distinct / f.raw,
-          f.raw / MB / w.versions().size()});
+          f.raw / MB / w.versions().size()));
     }
-    limits.add(new Object[] {"(d) one large version", large[4], largeCodec.codecEncode,
-        largeCodec.codecDecode, large[1], large[2], 1.0, large[0]});
-    for (Object[] l : limits) {
-      double stored = (double) l[1] / 100;
+    measured.add(new Measured("(d) one large version", large[4] / 100, largeCodec.codecEncode,
+        largeCodec.codecDecode, large[1], large[2], 1.0, large[0]));
+    for (Measured m : measured) {
       o.append(String.format(Locale.ROOT, "%-28s %10.2f %9.0f %9.0f %13.0f %13.0f %12.0f %8.0f"
-          + " %14.0f %9.0f%n", l[0], l[1], l[2], l[3], ceilings.commitDisk(stored),
-          ceilings.commitSync((double) l[7]),
-          ceilings.commitCpu((double) l[2], (double) l[6], stored), l[4],
-          ceilings.checkoutCpu((double) l[3]), l[5]));
+          + " %14.0f %9.0f%n", m.name(), 100 * m.stored(), m.encode(), m.decode(),
+          ceilings.commitDisk(m.stored()), ceilings.commitSync(m.versionMb()),
+          ceilings.commitCpu(m.encode(), m.coded(), m.stored()), m.commit(),
+          ceilings.checkoutCpu(m.decode()), m.checkout()));
     }
 
     o.append("\ntargets (issue 5)\n");
@@ -758,6 +756,14 @@ public final class PasBench {
     }
     System.out.print(o);
   }
+
+  /**
+   * A workload's row of the ceilings table: its stored fraction of raw, codec MB/s (one
+   * thread), commit and checkout MB/s, the fraction of raw a commit codes (its distinct
+   * tensors) and the raw MB of a version.
+   */
+  private record Measured(String name, double stored, double encode, double decode,
+      double commit, double checkout, double coded, double versionMb) { }
 
   /**
    * This machine's sha256 (one core) and durable write MB/s, and its cores: the ceilings they

@@ -27,9 +27,10 @@ import java.nio.ByteOrder;
  * decoded ({@link Below}).
  *
  * <p>At most 256 distinct symbols may occur (they are numbered in order, so rANS codes bytes);
- * of the {@code j} that allow it, the one with the fewest bytes, tables included, is taken. Many of them are rare, so the rANS table is
- * normalised to {@value Ans#FINE_SCALE_BITS} bits: at 12 bits each rare symbol would take at
- * least 1/4096 of the range, which cost 0.2% of the stream here.
+ * of the {@code j} that allow it, the one with the fewest bytes, tables included, is taken.
+ * Many of them are rare, so the rANS table is normalised to {@value Ans#FINE_SCALE_BITS}
+ * bits: at 12 bits each rare symbol would take at least 1/4096 of the range, which cost 0.2%
+ * of the stream here.
  *
  * <p>The sign may instead be a bit of its own, packed beside the symbols, which are then the
  * {@code 7 + j} bits below it: weights are about as often negative as positive, so the sign
@@ -42,8 +43,9 @@ import java.nio.ByteOrder;
  * with the sign apart: the number of runs, then each run's length, alternately of absent and
  * present symbols, starting absent, as LEB128 varints); with the sign apart, the signs, one
  * bit a value, most significant first; the rANS stream of the symbols' numbers, its table
- * without a presence bitmap (every number is present). {@code packed} payload: {@code j} (1 byte), then each byte's low
- * {@code 8 - j} bits, most significant first, in {@code ceil(n * (8 - j) / 8)} bytes.
+ * without a presence bitmap (every number is present). {@code packed} payload: {@code j}
+ * (1 byte), then each byte's low {@code 8 - j} bits, most significant first, in
+ * {@code ceil(n * (8 - j) / 8)} bytes.
  */
 final class JointCoder {
   /** The most bits of the second plane a symbol takes. */

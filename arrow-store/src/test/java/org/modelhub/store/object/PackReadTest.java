@@ -128,8 +128,8 @@ class PackReadTest {
 
   /**
    * Tiny tensors written together are stored as one byte column each, in a pack of their
-   * own, about 200 bytes a tensor smaller than as four planes (a quarter, at 128 values); they read back exactly, whole and by top
-   * planes. A few of them stay in the planes pack, and so does a tiny delta (its op works on
+   * own, about 200 bytes a tensor smaller than as four planes (a quarter, at 128 values);
+   * they read back exactly, whole and by top planes. A few of them stay in the planes pack, and so does a tiny delta (its op works on
    * whole values).
    */
   @Test void tinyTensorsShareAPackOfOneColumn() throws Exception {
